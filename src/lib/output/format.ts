@@ -1,0 +1,50 @@
+import yaml from 'js-yaml'
+
+/**
+ * The only place that branches on the output format. A command returns a CommandResult; this turns
+ * it into the bytes for stdout.
+ *
+ * - `human`: the text the command prepared (tables, confirmation lines);
+ * - `json`: `--json`, one compact line (scripts read it line by line);
+ * - `json-pretty`: `-o json`, indented for people reading machine output;
+ * - `yaml`: `-o yaml`;
+ * - `name`: `-o name`, one identifier per line.
+ */
+export type OutputFormat = 'human' | 'json' | 'json-pretty' | 'name' | 'yaml'
+
+export interface CommandResult<T = unknown> {
+  /** The structured result, for json/yaml. */
+  data: T
+  /** What a person sees on stdout in the default format (already newline-terminated, or empty). */
+  human: string
+  /** Identifiers for `-o name`. */
+  names?: readonly string[]
+}
+
+export function isMachineFormat(format: OutputFormat): boolean {
+  return format !== 'human'
+}
+
+export function renderResult(result: CommandResult, format: OutputFormat): string {
+  switch (format) {
+    case 'human': {
+      return result.human
+    }
+
+    case 'json': {
+      return JSON.stringify(result.data) + '\n'
+    }
+
+    case 'json-pretty': {
+      return JSON.stringify(result.data, null, 2) + '\n'
+    }
+
+    case 'name': {
+      return (result.names ?? []).map((name) => `${name}\n`).join('')
+    }
+
+    case 'yaml': {
+      return yaml.dump(result.data, {lineWidth: -1, noRefs: true, quotingType: '"'})
+    }
+  }
+}

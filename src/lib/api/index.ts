@@ -1,0 +1,5 @@
+export {apiUrl, createHttpClient, type HttpClient, type HttpClientOptions, type HttpMethod, type HttpRequest, type HttpResponse} from './http-client.js'
+export {displayUrl, errorForStatus, errorForTransport, type StatusErrorInput, type TransportErrorInput} from './http-errors.js'
+export {bypassesProxy, chooseProxy, type ProxyChoice} from './proxy.js'
+export {formatWait, parseRetryAfter} from './retry-after.js'
+export {userAgent} from './user-agent.js'

@@ -27,7 +27,7 @@ export interface ScriptedServer {
  */
 export async function startScriptedServer(
   handler: ScriptedHandler,
-  options: {tls?: {key: string; cert: string}; host?: string} = {},
+  options: {tls?: {key: string; cert: string}} = {},
 ): Promise<ScriptedServer> {
   const requests: SeenRequest[] = []
   const listener = (request: IncomingMessage, response: ServerResponse) => {
@@ -45,7 +45,8 @@ export async function startScriptedServer(
   const server = options.tls ? https.createServer({cert: options.tls.cert, key: options.tls.key}, listener) : http.createServer(listener)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
-  const host = options.host ?? (options.tls ? 'localhost' : '127.0.0.1')
+  // The test certificate names localhost; plain servers are addressed by IP.
+  const host = options.tls ? 'localhost' : '127.0.0.1'
   return {
     close: () =>
       new Promise((resolve) => {

@@ -2,7 +2,7 @@ import type {IncomingHttpHeaders} from 'node:http'
 
 import {DifyError} from '../errors/dify-error.js'
 import type {Clock, Env} from '../io/system.js'
-import {errorForStatus, errorForTransport, type StatusErrorInput} from './http-errors.js'
+import {displayUrl, errorForStatus, errorForTransport, type StatusErrorInput} from './http-errors.js'
 import {chooseProxy, type ProxyChoice} from './proxy.js'
 import type {ProxyAgents} from './proxy-agents.js'
 import {formatWait, parseRetryAfter} from './retry-after.js'
@@ -276,7 +276,7 @@ interface RedirectInput {
  */
 function redirectTarget(input: RedirectInput): URL {
   const {base, url} = input
-  const http = {method: input.method, status: input.status, url: safeHref(url)}
+  const http = {method: input.method, status: input.status, url: displayUrl(url)}
   let next: URL
   try {
     next = new URL(input.location, url)
@@ -284,7 +284,7 @@ function redirectTarget(input: RedirectInput): URL {
     throw new DifyError('bad_response', `${url.host} redirected to an invalid location`, {http})
   }
 
-  const where = safeHref(next)
+  const where = displayUrl(next)
   const tokenNote = input.authenticated ? '; the token was not sent there' : ''
   if (next.origin !== base.origin) {
     const downgrade = base.protocol === 'https:' && next.protocol === 'http:'
@@ -314,10 +314,6 @@ function parseJson(text: string): {ok: true; value: unknown} | {ok: false} {
   } catch {
     return {ok: false}
   }
-}
-
-function safeHref(url: URL): string {
-  return `${url.origin}${url.pathname}`
 }
 
 function checkedBaseUrl(baseUrl: string): URL {

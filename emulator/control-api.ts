@@ -43,8 +43,44 @@ function optionalTime(name: string, value: unknown): number | null | undefined {
   return us
 }
 
-function sessionRowView(row: SessionRow): Record<string, unknown> {
+/** A row of `GET /_emulator/sessions`. */
+export interface ControlSessionView {
+  id: string
+  prefix: 'dfoa_' | 'dfoe_'
+  subject_type: 'account' | 'external_sso'
+  account_id: string | null
+  subject_email: string
+  subject_issuer: string | null
+  client_id: string
+  device_label: string
+  created_at: string
+  last_used_at: string | null
+  expires_at: string
+  revoked_at: string | null
+  revoked_by: 'self' | 'id' | 'rotation' | 'expiry' | null
+}
+
+/** A row of `GET /_emulator/device-codes`. */
+export interface ControlDeviceCodeView {
+  device_code: string
+  user_code: string
+  client_id: string
+  device_label: string
+  status: 'pending' | 'approved' | 'denied'
+  polls: number
+  expires_at: string
+  created_at: string
+  token_id: string | null
+}
+
+export interface ClockView {
+  now: string
+  offset_s: number
+}
+
+function sessionRowView(row: SessionRow): ControlSessionView {
   const time = (us: number | null): string | null => (us === null ? null : formatTimestamp(us, 'Z'))
+  const z = (us: number): string => formatTimestamp(us, 'Z')
   return {
     id: row.id,
     prefix: row.prefix,
@@ -54,9 +90,9 @@ function sessionRowView(row: SessionRow): Record<string, unknown> {
     subject_issuer: row.subject.issuer,
     client_id: row.clientId,
     device_label: row.deviceLabel,
-    created_at: time(row.createdUs),
+    created_at: z(row.createdUs),
     last_used_at: time(row.lastUsedUs),
-    expires_at: time(row.expiresUs),
+    expires_at: z(row.expiresUs),
     revoked_at: time(row.revokedUs),
     revoked_by: row.revokedBy,
   }
@@ -213,7 +249,7 @@ async function route(state: EmulatorState, call: Call): Promise<Reply> {
         state.devices
           .all()
           .sort((a, b) => a.seq - b.seq)
-          .map((r) => ({
+          .map((r): ControlDeviceCodeView => ({
             device_code: r.deviceCode,
             user_code: r.userCode,
             client_id: r.clientId,

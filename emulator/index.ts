@@ -5,7 +5,8 @@ import {EmulatorState} from './state.js'
 import type {AccountInput, KnobsPatch} from './config.js'
 
 export type {Account, AccountInput, AutoDecide, Bucket, Knobs, KnobsPatch, RateLimit, Workspace} from './config.js'
-export type {FaultSpec} from './faults.js'
+export type {ClockView, ControlDeviceCodeView, ControlSessionView} from './control-api.js'
+export type {Fault, FaultSpec} from './faults.js'
 export type {RequestLogEntry} from './request-log.js'
 export {DEMO_ACCOUNT, defaultKnobs} from './config.js'
 

@@ -142,10 +142,8 @@ async function main(): Promise<number> {
     process.stderr.write(`emulator: ${line}\n`)
   }
 
-  const emulator = await startEmulator({...chosen, logger})
-  process.stdout.write(`${JSON.stringify({url: emulator.url})}\n`)
-  logger(`listening on ${emulator.url} (approval page ${emulator.url}/device)`)
-  await new Promise<void>((resolve) => {
+  // Handlers go in before the URL line: a supervisor may signal the moment it reads it.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop)
       process.off('SIGINT', stop)
@@ -155,6 +153,10 @@ async function main(): Promise<number> {
     process.on('SIGTERM', stop)
     process.on('SIGINT', stop)
   })
+  const emulator = await startEmulator({...chosen, logger})
+  process.stdout.write(`${JSON.stringify({url: emulator.url})}\n`)
+  logger(`listening on ${emulator.url} (approval page ${emulator.url}/device)`)
+  await stopped
   await emulator.close()
   return 0
 }

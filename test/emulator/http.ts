@@ -104,3 +104,20 @@ export function expectRfc(answer: Answer, status: number, error: string): void {
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export const USER_CODE = /^[ABCDEFGHJKLMNPQRSTUVWXY3456789]{4}-[ABCDEFGHJKLMNPQRSTUVWXY3456789]{4}$/
+
+/** A request through node:http with exactly the given headers (fetch always adds a User-Agent). */
+export async function rawHttp(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{status: number; headers: Record<string, string | string[] | undefined>; text: string}> {
+  const {request: httpRequest} = await import('node:http')
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, {headers, method}, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+      })
+      res.on('end', () => resolve({headers: res.headers, status: res.statusCode ?? 0, text}))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}

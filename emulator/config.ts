@@ -298,6 +298,18 @@ export function normalizeAccounts(input: unknown): Account[] {
   })
 }
 
+/** Knobs that name an account must name a configured one; a typo should fail loudly, not later. */
+export function checkAccountReferences(knobs: Knobs, accounts: Account[]): void {
+  const known = new Set(accounts.map((a) => a.email.toLowerCase()))
+  const refs: Array<[string, string | null | undefined]> = [
+    ['demo_account', knobs.demo_account],
+    ['auto_decide.account', knobs.auto_decide?.account],
+  ]
+  for (const [name, email] of refs) {
+    if (email && !known.has(email.toLowerCase())) throw new ConfigError(`${name} ${email} is not a configured account`)
+  }
+}
+
 /**
  * The default workspace of protocol §4.3: the browser's current workspace when it is a membership,
  * else the membership flagged current, else the first, else none.

@@ -1,6 +1,7 @@
 import {ConfigError} from './config.js'
 import type {Account} from './config.js'
 import {approve, deny, resolveUserCode} from './device-flow.js'
+import {parseFault} from './faults.js'
 import type {Approver} from './device-flow.js'
 import {errorReply, jsonReply} from './http-io.js'
 import type {Call, Reply} from './http-io.js'
@@ -170,6 +171,8 @@ function userCodeOf(body: Record<string, unknown>): string {
 }
 
 async function controlApprove(state: EmulatorState, call: Call, sso: boolean): Promise<Reply> {
+  // §4.5 order without the browser session and the rate limit: feature switch, then body.
+  if (!state.knobs.bearer_enabled) return errorReply(503)
   const body = objectBody(call)
   const raw = userCodeOf(body)
   let approver: Approver
@@ -187,15 +190,13 @@ async function controlApprove(state: EmulatorState, call: Call, sso: boolean): P
     approver = {account, kind: 'account', workspaceId: (body.workspace_id as string | null | undefined) ?? null}
   }
 
-  if (!state.knobs.bearer_enabled) return errorReply(503)
   const outcome = await approve(state, resolveUserCode(state, raw, true), approver)
   return outcome.tokenId === undefined ? outcome.reply : ok({token_id: outcome.tokenId})
 }
 
 function controlDeny(state: EmulatorState, call: Call): Reply {
-  const body = objectBody(call)
-  const raw = userCodeOf(body)
   if (!state.knobs.bearer_enabled) return errorReply(503)
+  const raw = userCodeOf(objectBody(call))
   return deny(state, resolveUserCode(state, raw, true)).reply
 }
 
@@ -289,7 +290,10 @@ async function route(state: EmulatorState, call: Call): Promise<Reply> {
 
     case 'POST /faults': {
       const body = controlBody(call)
-      const added = (Array.isArray(body) ? body : [body]).map((f) => state.faults.add(f))
+      const list: unknown[] = Array.isArray(body) ? body : [body]
+      // All or nothing: validate every fault before arming any.
+      for (const fault of list) parseFault(fault, 0)
+      const added = list.map((f) => state.faults.add(f))
       return ok(Array.isArray(body) ? added : added[0])
     }
 

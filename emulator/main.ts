@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 
-import {applyKnobsPatch, ConfigError, DEMO_ACCOUNT, defaultKnobs, normalizeAccounts} from './config.js'
+import {applyKnobsPatch, checkAccountReferences, ConfigError, DEMO_ACCOUNT, defaultKnobs, normalizeAccounts} from './config.js'
 import type {AccountInput, KnobsPatch} from './config.js'
 import {LOOPBACK_HOSTS, startEmulator} from './index.js'
 import type {LoopbackHost} from './index.js'
@@ -113,8 +113,7 @@ function plan(argv: string[]): Plan | 'help' {
   }
 
   // Validate before binding, so a bad file is a usage error rather than a crash.
-  applyKnobsPatch(defaultKnobs(), config)
-  if (accounts) normalizeAccounts(accounts)
+  checkAccountReferences(applyKnobsPatch(defaultKnobs(), config), accounts ? normalizeAccounts(accounts) : [DEMO_ACCOUNT])
   const port = integer('port', values.port, 0) ?? 0
   if (port > 65_535) throw new UsageError('--port must be at most 65535')
   return {accounts, config, host: host as LoopbackHost, port, verbose: values.verbose ?? false}

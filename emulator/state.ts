@@ -1,5 +1,5 @@
 import {Clock} from './clock.js'
-import {applyKnobsPatch, DEMO_ACCOUNT, defaultKnobs, normalizeAccounts} from './config.js'
+import {applyKnobsPatch, checkAccountReferences, DEMO_ACCOUNT, defaultKnobs, normalizeAccounts} from './config.js'
 import type {Account, AccountInput, Knobs, KnobsPatch} from './config.js'
 import {DeviceStore} from './device-store.js'
 import {FaultBook} from './faults.js'
@@ -49,6 +49,7 @@ export class EmulatorState {
     this.logger = options.logger ?? (() => {})
     this.knobs = applyKnobsPatch(defaultKnobs(), options.config ?? {})
     this.accounts = options.accounts ? normalizeAccounts(options.accounts) : [structuredClone(DEMO_ACCOUNT)]
+    checkAccountReferences(this.knobs, this.accounts)
     this.startKnobs = structuredClone(this.knobs)
     this.startAccounts = structuredClone(this.accounts)
     this.ids = new IdGenerator(sourceFor(this.knobs.seed))
@@ -56,6 +57,7 @@ export class EmulatorState {
 
   patchKnobs(patch: unknown): Knobs {
     const next = applyKnobsPatch(this.knobs, patch)
+    checkAccountReferences(next, this.accounts)
     const reseed = typeof patch === 'object' && patch !== null && 'seed' in patch
     this.knobs = next
     if (reseed) this.ids = new IdGenerator(sourceFor(next.seed))
@@ -63,8 +65,10 @@ export class EmulatorState {
   }
 
   setAccounts(input: unknown): Account[] {
-    this.accounts = normalizeAccounts(input)
-    return this.accounts
+    const accounts = normalizeAccounts(input)
+    checkAccountReferences(this.knobs, accounts)
+    this.accounts = accounts
+    return accounts
   }
 
   /** Clears all traffic-made state; with `config`, also restores the start-up knobs and accounts. */

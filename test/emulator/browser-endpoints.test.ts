@@ -185,6 +185,8 @@ describe('emulator: browser-side device endpoints', () => {
 
       expect((await emu.control.deviceCodes())[0].status).to.equal('pending')
       await expectControlError(emu.control.approve(code.user_code), 503)
+      expect((await emu.control.raw('POST', 'device-codes/approve', {})).status).to.equal(503)
+      expect((await emu.control.raw('POST', 'device-codes/deny', {user_code: code.user_code})).status).to.equal(503)
     })
 
     it('uses the browser session current workspace as the default workspace', async () => {

@@ -150,6 +150,24 @@ describe('emulator: meta endpoints, route misses and switches', () => {
       expect((await emu.control.config()).interval_s).to.equal(5)
     })
 
+    it('refuses knobs naming an account that is not configured, and accounts that would orphan them', async () => {
+      for (const patch of [{demo_account: 'ghost@example.com'}, {auto_decide: {account: 'ghost@example.com', action: 'approve', after_polls: 1}}]) {
+        const answer = await emu.control.raw('PATCH', 'config', patch)
+        expect(answer.status).to.equal(400)
+        expect((answer.body as {message: string}).message).to.include('ghost@example.com')
+      }
+
+      await emu.control.putAccounts([
+        {email: 'demo@example.com', name: 'Demo User'},
+        {email: 'b@example.com', name: 'B'},
+      ])
+      await emu.control.patchConfig({demo_account: 'b@example.com'})
+      expect((await emu.control.raw('PUT', 'accounts', [{email: 'demo@example.com', name: 'Demo User'}])).status).to.equal(400)
+      const page = await (await fetch(`${emu.url}/device`)).text()
+      expect(page).to.include('<span id="signed-in-email">b@example.com</span>')
+      expect((await login(emu)).account.email).to.equal('b@example.com')
+    })
+
     it('replaces accounts with PUT, deriving ids that are stable', async () => {
       const accounts = await emu.control.putAccounts([{email: 'x@example.com', name: 'X', workspaces: [{name: 'W', role: 'admin'}]}])
       expect(accounts[0].id).to.match(/^[0-9a-f-]{36}$/)

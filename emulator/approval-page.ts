@@ -26,6 +26,7 @@ button{font:inherit;padding:.45rem 1.2rem;margin:.75rem .5rem 0 0;cursor:pointer
 dl{display:grid;grid-template-columns:max-content auto;gap:.3rem 1rem}dt{color:#475467}dd{margin:0;font-weight:600}
 .inline{display:inline}
 .switcher{margin-top:2rem;font-size:.9rem;color:#475467}
+.hint{font-size:.9rem;color:#475467}
 `
 
 function layout(title: string, who: Account, main: string): string {
@@ -54,12 +55,15 @@ export function pageUserCode(input: string): string {
 }
 
 function codeForm(value: string, error: string | null): string {
+  // The hint and the error are tied to the field so a screen reader reads them with it.
+  const describedBy = error ? 'error code-hint' : 'code-hint'
   return `<h1>Connect a device</h1>
 ${error ? `<p class="error" role="alert" id="error">${e(error)}</p>` : ''}
 <form method="post" action="/device" id="code-form">
 <label for="user_code">Enter the code shown in your terminal</label>
-<input type="text" id="user_code" name="user_code" value="${e(value)}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
+<input type="text" id="user_code" name="user_code" value="${e(value)}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus aria-describedby="${describedBy}"${error ? ' aria-invalid="true"' : ''}>
 <button type="submit" id="continue">Continue</button>
+<p class="hint" id="code-hint">8 letters and digits, like WDJP-XKLM. Upper or lower case, with or without the hyphen.</p>
 </form>`
 }
 
@@ -104,11 +108,14 @@ function details(record: DeviceRecord, who: Account, browser: BrowserSession): s
 <dt>Account</dt><dd id="detail-account">${e(who.name)} (${e(who.email)})</dd>
 <dt>Workspace</dt><dd id="detail-workspace">${workspace ? e(workspace.name) : '(no workspace)'}</dd>
 </dl>
+<p class="hint" id="approve-hint">Approve only if you started this sign-in yourself and the code above matches the one in your terminal.</p>
 <form method="post" action="/device/approve" class="inline" id="approve-form">${hidden}<button type="submit" id="approve">Approve</button></form>
 <form method="post" action="/device/deny" class="inline" id="deny-form">${hidden}<button type="submit" id="deny">Deny</button></form>`
 }
 
 const INVALID = 'That code is invalid, expired or already used.'
+/** On the code form the person can fix a typo right there, so say so. */
+const INVALID_RETRY = `${INVALID} Check the code in your terminal and enter it again.`
 
 function ensureBrowser(state: EmulatorState, call: Call): {browser: BrowserSession; headers: Record<string, string>} {
   const existing = state.browserSessions.get(call.cookies[BROWSER_COOKIE] ?? '')
@@ -127,7 +134,7 @@ function codePage(state: EmulatorState, browser: BrowserSession, rawCode: string
   const userCode = pageUserCode(rawCode)
   const record = state.devices.liveByUserCode(userCode)
   if (!record || record.status !== 'pending') {
-    return htmlReply(200, layout('Connect a device', who, codeForm(userCode, INVALID) + switcher(state, who, browser, '')), headers)
+    return htmlReply(200, layout('Connect a device', who, codeForm(userCode, INVALID_RETRY) + switcher(state, who, browser, '')), headers)
   }
 
   return htmlReply(200, layout('Authorize this device', who, details(record, who, browser) + switcher(state, who, browser, userCode)), headers)

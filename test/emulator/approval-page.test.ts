@@ -105,6 +105,26 @@ describe('emulator: approval page (/device)', () => {
     expect(done.text).to.include('invalid, expired or already used')
   })
 
+  it('tells how to type the code, and after a wrong one offers the form again so the person can retry', async () => {
+    const cookie = await browserCookie(emu)
+    const start = await page('/device', cookie)
+    expect(start.text).to.include('Upper or lower case, with or without the hyphen.')
+    expect(start.html).to.match(/<input[^>]*id="user_code"[^>]*aria-describedby="code-hint"/)
+    expect(start.html).to.not.include('aria-invalid')
+
+    const code = await newCode(emu)
+    const wrong = await page('/device', cookie, {user_code: 'zzzz zzzz'})
+    expect(wrong.text).to.include('That code is invalid, expired or already used. Check the code in your terminal and enter it again.')
+    expect(wrong.html).to.match(/<input[^>]*id="user_code"[^>]*value="ZZZZ-ZZZZ"[^>]*aria-describedby="error code-hint" aria-invalid="true"/)
+    expect(wrong.html).to.match(/<form method="post" action="\/device" id="code-form">/)
+    expect((await emu.control.deviceCodes())[0].status, 'a wrong code leaves the real request alone').to.equal('pending')
+
+    const right = await page('/device', cookie, {user_code: code.user_code.toLowerCase()})
+    expect(right.text).to.include('Authorize this device?')
+    expect(right.text).to.include('Approve only if you started this sign-in yourself')
+    expect((await page('/device/approve', cookie, {user_code: code.user_code})).text).to.include('Approved — return to your terminal')
+  })
+
   it('escapes every value it writes into HTML', async () => {
     const cookie = await browserCookie(emu)
     const code = await newCode(emu, '<script>alert("x")</script> & co')

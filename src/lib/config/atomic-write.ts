@@ -61,7 +61,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
  * Makes a completed rename durable. Best effort: Windows cannot open a directory for syncing and some
  * file systems refuse fsync on directories; the data itself is already synced.
  */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: FileHandle | undefined
   try {
     handle = await open(dir, 'r')

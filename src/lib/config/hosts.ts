@@ -205,3 +205,9 @@ export function serializeHostsFile(file: HostsFile): string {
   }
   return '# difyctl sign-ins: metadata only, tokens live in the credential store.\n' + yaml.dump(doc, {lineWidth: -1, noRefs: true, quotingType: '"'})
 }
+
+/** What behaviours need of hosts.yml: a read, and a locked read-modify-write. HostsStore implements it. */
+export interface HostsAccess {
+  read(): Promise<HostsFile>
+  update<T>(mutate: (file: HostsFile) => T | Promise<T>): Promise<T>
+}

@@ -1,0 +1,64 @@
+import type {HostsAccess} from '../config/hosts.js'
+import type {ResolvedContext} from '../config/registry.js'
+import {removeContext} from '../config/registry.js'
+import {DifyError} from '../errors/dify-error.js'
+import type {CommandResult} from '../output/format.js'
+
+export interface LogoutOptions {
+  context: ResolvedContext
+  hosts: HostsAccess
+  /** The stored token, or null when none is there; throws keyring_unavailable when the store can't be read. */
+  readToken(): Promise<string | null>
+  /** `DELETE account/sessions/self` with that token. */
+  revokeSession(token: string): Promise<void>
+  deleteToken(): Promise<void>
+  warn(line: string): void
+}
+
+export interface LogoutData {
+  host: string
+  account: string
+  revoked: boolean
+}
+
+function reason(error: unknown): string {
+  return error instanceof DifyError ? `${error.code}: ${error.message}` : (error as Error).message
+}
+
+/**
+ * `auth logout`: revoke the session server-side when possible, then always clean up locally. A dead
+ * server, a token the server already rejects, or a credential store that cannot be read costs a
+ * warning, never the local cleanup.
+ */
+export async function logout(options: LogoutOptions): Promise<CommandResult<LogoutData>> {
+  const {context} = options
+  let revoked = false
+  let token: string | null = null
+  try {
+    token = await options.readToken()
+    if (token === null) options.warn(`warning: no stored token for ${context.email} on ${context.host}; skipped the server-side revoke`)
+  } catch (error) {
+    options.warn(`warning: could not read the token (${reason(error)}); skipped the server-side revoke`)
+  }
+
+  if (token !== null) {
+    try {
+      await options.revokeSession(token)
+      revoked = true
+    } catch (error) {
+      options.warn(`warning: could not revoke the session on ${context.host} (${reason(error)}); removing the local sign-in anyway`)
+    }
+  }
+
+  try {
+    await options.deleteToken()
+  } catch (error) {
+    options.warn(`warning: could not delete the stored token (${reason(error)}); remove it from your credential store by hand`)
+  }
+
+  await options.hosts.update((file) => removeContext(file, {email: context.email, host: context.host}))
+  return {
+    data: {account: context.email, host: context.host, revoked},
+    human: `✓ Logged out of ${context.host}\n`,
+  }
+}

@@ -97,7 +97,6 @@ export async function withFileLock<T>(lockPath: string, fn: () => T | Promise<T>
     timeoutMs: options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   }
   const owner = await acquire(lockPath, settings)
-  heldHere.add(owner.token)
   try {
     return await fn()
   } finally {
@@ -123,7 +122,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<LockOwner>
   let lastSeen: LockSnapshot | undefined
   for (;;) {
     const me = newOwner(settings)
-    if (await tryCreate(lockPath, me)) return me
+    if (await tryCreateCounted(lockPath, me)) return me
 
     const held = await snapshot(lockPath, settings)
     // Released between our attempt and the read: try again at once.
@@ -143,6 +142,21 @@ async function acquire(lockPath: string, settings: Settings): Promise<LockOwner>
 
 function newOwner(settings: Settings): LockOwner {
   return {createdAt: settings.clock.now(), hostname: settings.hostname, pid: settings.pid, token: randomBytes(8).toString('hex')}
+}
+
+/**
+ * tryCreate, with the token counted as held here from before the file exists: another caller in this
+ * process that reads the file the moment after it is written must not take it for a dead process's.
+ */
+async function tryCreateCounted(lockPath: string, owner: LockOwner): Promise<boolean> {
+  heldHere.add(owner.token)
+  let created = false
+  try {
+    created = await tryCreate(lockPath, owner)
+    return created
+  } finally {
+    if (!created) heldHere.delete(owner.token)
+  }
 }
 
 /** O_EXCL create; false when someone else holds it. */
@@ -216,13 +230,12 @@ async function breakStale(lockPath: string, judged: LockSnapshot, settings: Sett
   await settings.beforeBreak?.()
   const breakPath = `${lockPath}.break`
   const me = newOwner(settings)
-  if (!(await tryCreate(breakPath, me))) {
+  if (!(await tryCreateCounted(breakPath, me))) {
     const breaker = await snapshot(breakPath, settings)
     if (breaker && isStale(breaker, settings)) await unlinkIfSame(breakPath, breaker, settings)
     return false
   }
 
-  heldHere.add(me.token)
   try {
     const current = await snapshot(lockPath, settings)
     if (current === undefined) return true

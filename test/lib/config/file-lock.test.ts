@@ -91,6 +91,29 @@ describe('withFileLock', () => {
     expect(waited).to.be.within(380, 1500)
   })
 
+  it('given many callers in this process at once, lets exactly one in at a time', async () => {
+    let inside = 0
+    let most = 0
+    let entered = 0
+    await Promise.all(
+      Array.from({length: 12}, () =>
+        withFileLock(
+          lockPath,
+          async () => {
+            inside++
+            entered++
+            most = Math.max(most, inside)
+            await systemClock.sleep(2)
+            inside--
+          },
+          {clock: systemClock, timeoutMs: 10_000},
+        ),
+      ),
+    )
+    expect(entered).to.equal(12)
+    expect(most).to.equal(1)
+  })
+
   it('given a lock left by a dead process on this host, recovers it at once', async () => {
     await writeFile(lockPath, staleLockText(await deadPid()))
     const started = performance.now()

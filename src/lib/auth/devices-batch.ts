@@ -56,9 +56,9 @@ export function batchProgress(streams: Streams, env: Env, host: string): BatchPr
       running = false
     },
     waiting(seconds, done, total) {
-      // The notice stays on screen as a line of its own; the animation resumes below it.
-      status.stop(waitLine(seconds, done, total))
-      status.start(`${text(done, total)} (waiting ${formatWait(seconds)})`)
+      // The notice stays on screen as a line of its own; the animation goes on below it.
+      status.notice(waitLine(seconds, done, total))
+      status.update(`${text(done, total)} (waiting ${formatWait(seconds)})`)
     },
   }
 }

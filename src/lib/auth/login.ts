@@ -98,7 +98,7 @@ async function waitForApproval(options: LoginOptions, transport: DeviceFlowTrans
       // else (a protocol violation, a missing route, Ctrl-C) ends the flow.
       const retriable = error instanceof DifyError && ['network_error', 'server_error', 'timeout'].includes(error.code)
       if (!retriable || ++failures >= MAX_POLL_FAILURES) throw error
-      status.update(`Server trouble (${error.code}); retrying — code expires in ${formatRemaining(deadline - clock.now())}`)
+      status.notice(`Server trouble (${error.code}: ${error.message}); retrying`)
       continue
     }
 

@@ -1,41 +1,40 @@
-import {canAnimate} from './terminal.js'
 import type {Env, Streams} from './system.js'
+import {canAnimate} from './terminal.js'
 
 /**
  * A waiting indicator on stderr. On a terminal (and not under CI) it animates in place; elsewhere
- * it prints plain lines and never a cursor escape, so logs stay readable.
+ * it prints plain lines, never a cursor escape, and repeats the progress text at most once a minute
+ * so a 15-minute wait does not flood a CI log.
  */
 export interface StatusLine {
   start(text: string): void
+  /** New progress text: redrawn on a terminal, printed now and then elsewhere. */
   update(text: string): void
-  /** Ends the indicator; `final` is printed as a plain line when given. */
-  stop(final?: string): void
+  /** Something worth a line of its own (a retry, a wait the server asked for). */
+  notice(text: string): void
+  stop(): void
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+const PLAIN_REPEAT_MS = 60_000
 
-export function statusLine(streams: Streams, env: Env, options: {machine: boolean}): StatusLine {
+export function statusLine(streams: Streams, env: Env, options: {machine: boolean; now?: () => number}): StatusLine {
   const {stderr} = streams
-  if (options.machine) {
-    return {start() {}, stop() {}, update() {}}
-  }
-
+  if (options.machine) return {notice() {}, start() {}, stop() {}, update() {}}
   if (!canAnimate(streams, env)) {
-    let last = ''
+    const now = options.now ?? Date.now
+    let lastPrinted = 0
+    const print = (text: string) => {
+      lastPrinted = now()
+      stderr.write(`${text}\n`)
+    }
+
     return {
-      start(text) {
-        last = text
-        stderr.write(`${text}\n`)
-      },
-      stop(final) {
-        if (final) stderr.write(`${final}\n`)
-      },
+      notice: print,
+      start: print,
+      stop() {},
       update(text) {
-        // Plain mode prints only changes of substance, never every tick.
-        if (text !== last) {
-          last = text
-          stderr.write(`${text}\n`)
-        }
+        if (now() - lastPrinted >= PLAIN_REPEAT_MS) print(text)
       },
     }
   }
@@ -45,6 +44,10 @@ export function statusLine(streams: Streams, env: Env, options: {machine: boolea
   let timer: NodeJS.Timeout | undefined
   const draw = () => stderr.write(`\r\u001B[2K${FRAMES[frame++ % FRAMES.length]} ${text}`)
   return {
+    notice(line) {
+      stderr.write(`\r\u001B[2K${line}\n`)
+      if (timer) draw()
+    },
     start(initial) {
       text = initial
       stderr.write('\u001B[?25l')
@@ -52,11 +55,11 @@ export function statusLine(streams: Streams, env: Env, options: {machine: boolea
       timer = setInterval(draw, 80)
       timer.unref()
     },
-    stop(final) {
-      if (timer) clearInterval(timer)
+    stop() {
+      if (!timer) return
+      clearInterval(timer)
       timer = undefined
       stderr.write('\r\u001B[2K\u001B[?25h')
-      if (final) stderr.write(`${final}\n`)
     },
     update(next) {
       text = next

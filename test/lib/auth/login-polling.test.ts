@@ -26,7 +26,7 @@ function options(emulator: TestEmulator, clock: Clock, answers: string[] = []): 
     removeToken: async () => {},
     saveToken: async () => ({storage: 'sealed-file'}),
     signal: new AbortController().signal,
-    status: {start() {}, stop() {}, update() {}},
+    status: {notice() {}, start() {}, stop() {}, update() {}},
     tell() {},
     async transportFor(host) {
       const client = createHttpClient({baseUrl: host.baseUrl, clock, env: {}, userAgent: 'difyctl/0.1.0 (linux; x64)'})

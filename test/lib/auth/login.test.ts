@@ -73,7 +73,7 @@ function setup(answers: Answer[], overrides: Partial<LoginOptions> = {}) {
       return {storage: 'sealed-file'}
     },
     signal: new AbortController().signal,
-    status: {start: (text) => statusLines.push(text), stop() {}, update: (text) => statusLines.push(text)},
+    status: {notice: (text) => statusLines.push(text), start: (text) => statusLines.push(text), stop() {}, update: (text) => statusLines.push(text)},
     tell: (line) => told.push(line),
     transportFor: async () => transport,
     ...overrides,

@@ -7,13 +7,20 @@ import {DifyError} from '../errors/dify-error.js'
 import type {Clock} from '../io/system.js'
 import type {CommandResult} from '../output/format.js'
 import {singleLine} from '../output/sanitize.js'
+import {displayWidth, padEndToWidth} from '../output/width.js'
 import {type BatchFailure, type BatchProgress, type BatchReport, revokeBatch, silentProgress} from './devices-batch.js'
 
 /** How many candidates or failures a message lists before saying "and N more". */
 const LISTED = 20
 
-function describe(session: SessionRecord): string {
-  return `${singleLine(session.device_label) || '(no label)'}  ${session.id}`
+function labelOf(session: SessionRecord): string {
+  return singleLine(session.device_label) || '(no label)'
+}
+
+/** `label  id` per session, the ids lined up (labels wider than 48 cells just push theirs right). */
+function describer(sessions: readonly SessionRecord[]): (session: SessionRecord) => string {
+  const width = Math.min(48, Math.max(0, ...sessions.slice(0, LISTED).map((session) => displayWidth(labelOf(session)))))
+  return (session) => `${padEndToWidth(labelOf(session), width)}  ${session.id}`
 }
 
 function listed<T>(items: readonly T[], show: (item: T) => string, indent = '  '): string {
@@ -39,7 +46,7 @@ export function matchSession(sessions: readonly SessionRecord[], target: string)
     const found = sessions.filter(rule)
     if (found.length === 1) return found[0]
     if (found.length > 1) {
-      throw new DifyError('ambiguous_target', `"${singleLine(target)}" matches ${found.length} sessions; pass one session's ID instead:\n${listed(found, describe)}`, {
+      throw new DifyError('ambiguous_target', `"${singleLine(target)}" matches ${found.length} sessions; pass one session's ID instead:\n${listed(found, describer(found))}`, {
         hint: `e.g. difyctl auth devices revoke ${found[0].id}`,
       })
     }
@@ -174,6 +181,7 @@ export async function revokeDevices(options: RevokeDevicesOptions): Promise<Comm
 
   const includesCurrent = chosen.some((session) => session.id === currentId)
   if (options.interactive && !options.yes) {
+    const describe = describer(chosen)
     options.notice(`About to revoke on ${host}:\n${listed(chosen, (session) => describe(session) + (session.id === currentId ? '  (this sign-in: you will be signed out here)' : ''))}`)
     if (!(await options.confirm(`Revoke ${chosen.length} session(s)?`))) {
       throw new DifyError('declined', 'declined; nothing was revoked')

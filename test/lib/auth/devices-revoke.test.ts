@@ -101,7 +101,8 @@ describe('auth/devices-revoke', () => {
       expect(error.code).to.equal('ambiguous_target')
       expect(error.exitCode).to.equal(2)
       expect(error.message).to.include('"runner" matches 2 sessions')
-      expect(error.message).to.include(`difyctl on build-runner-3  ${sessions[0].id}`)
+      // Labels padded so the ids line up.
+      expect(error.message).to.include(`difyctl on build-runner-3   ${sessions[0].id}`)
       expect(error.message).to.include(`difyctl on build-runner-30  ${sessions[1].id}`)
       expect(error.message).to.not.include(sessions[2].id)
     })

@@ -17,7 +17,9 @@ If you revoke the session your current sign-in uses, difyctl also clears that co
   ]
 
   static override args = {
-    target: Args.string({description: 'A device label or session ID from auth devices list. Required unless --all is passed.'}),
+    // Never read from stdin: `yes | difyctl auth devices revoke --all` (F09) would otherwise turn the
+    // piped "y" lines into a target.
+    target: Args.string({description: 'A device label or session ID from auth devices list. Required unless --all is passed.', ignoreStdin: true}),
   }
 
   static override flags = {

@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// Compile cache: Node ≥ 22.1 caches compiled module code on disk, which takes a large share off
-// oclif's start-up. It is a no-op on runtimes that lack it.
-import {enableCompileCache} from 'node:module'
+import * as nodeModule from 'node:module'
 
-try {
-  enableCompileCache?.()
-} catch {
-  // a read-only cache directory must never stop the CLI
+const [major] = process.versions.node.split('.').map(Number)
+if (major < 22) {
+  process.stderr.write(`difyctl needs Node.js 22 or later; this is ${process.version}.\nhint: install a current Node.js LTS, or use a standalone difyctl tarball (it bundles its own)\n`)
+  process.exitCode = 1
+} else {
+  // Node's on-disk compile cache takes a large share off oclif's start-up. Best effort: a read-only
+  // cache directory must never stop the CLI.
+  try {
+    nodeModule.enableCompileCache?.()
+  } catch {}
+
+  const [{Config, execute}, {preparePluginHost}] = await Promise.all([
+    import('@oclif/core'),
+    import('../build/src/lib/plugins/host.js'),
+  ])
+  // Before oclif loads any plugin: `import 'difyctl'` in a plugin gets this CLI's own SDK, and a
+  // plugin's failing init/prerun hook cannot stop core commands (src/lib/plugins/host.ts).
+  preparePluginHost(new URL('..', import.meta.url), Config)
+  await execute({dir: import.meta.url})
 }
-
-const [{Config, execute}, {preparePluginHost}] = await Promise.all([
-  import('@oclif/core'),
-  import('../build/src/lib/plugins/host.js'),
-])
-// Before oclif loads any plugin: `import 'difyctl'` in a plugin gets this CLI's own SDK, and a
-// plugin's failing init/prerun hook cannot stop core commands (src/lib/plugins/host.ts).
-preparePluginHost(new URL('..', import.meta.url), Config)
-await execute({dir: import.meta.url})

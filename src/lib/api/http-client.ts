@@ -1,6 +1,6 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
-import {DifyError} from '../errors/dify-error.js'
+import {DifyError, interruptedError} from '../errors/dify-error.js'
 import type {Clock, Env} from '../io/system.js'
 import {displayUrl, errorForStatus, errorForTransport, type StatusErrorInput} from './http-errors.js'
 import {chooseProxy, type ProxyChoice} from './proxy.js'
@@ -338,5 +338,5 @@ function combineSignals(...signals: Array<AbortSignal | undefined>): AbortSignal
 }
 
 function interrupted(cause: unknown): DifyError {
-  return new DifyError('interrupted', 'interrupted', {cause})
+  return interruptedError(cause)
 }

@@ -1,6 +1,6 @@
 import type {RevokeAnswer} from '../api/sessions.js'
 import {formatWait} from '../api/retry-after.js'
-import {DifyError} from '../errors/dify-error.js'
+import {DifyError, interruptedError} from '../errors/dify-error.js'
 import type {ErrorCode} from '../errors/codes.js'
 import type {Clock, Env, Streams} from '../io/system.js'
 import {statusLine} from '../io/status.js'
@@ -121,7 +121,7 @@ function asDifyError(error: unknown): DifyError {
 }
 
 function interruptedBy(reason: unknown): DifyError {
-  return reason instanceof DifyError && reason.code === 'interrupted' ? reason : new DifyError('interrupted', 'interrupted', {cause: reason})
+  return reason instanceof DifyError && reason.code === 'interrupted' ? reason : interruptedError(reason)
 }
 
 export function notFoundError(id: string, host: string): DifyError {

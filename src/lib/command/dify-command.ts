@@ -1,6 +1,6 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
-import {DifyError} from '../errors/dify-error.js'
+import {interruptedError} from '../errors/dify-error.js'
 import {toDifyError} from '../errors/normalize.js'
 import {renderHuman, renderJson} from '../errors/render.js'
 import {systemEnv} from '../io/system.js'
@@ -36,7 +36,7 @@ export abstract class DifyCommand<T extends typeof Command = typeof Command> ext
       return
     }
 
-    this.abortController.abort(new DifyError('interrupted', 'interrupted'))
+    this.abortController.abort(interruptedError())
   }
 
   /** Services for this invocation; tests and plugins may replace it before run(). */

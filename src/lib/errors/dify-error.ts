@@ -37,3 +37,8 @@ export class DifyError extends Error {
 export function isDifyError(error: unknown): error is DifyError {
   return error instanceof DifyError
 }
+
+/** The one way a Ctrl-C is reported, wherever it lands (a prompt, a wait, a request). */
+export function interruptedError(cause?: unknown): DifyError {
+  return new DifyError('interrupted', 'interrupted (Ctrl-C); nothing was changed', cause === undefined ? {} : {cause})
+}

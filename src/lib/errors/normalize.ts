@@ -1,4 +1,4 @@
-import {DifyError} from './dify-error.js'
+import {DifyError, interruptedError} from './dify-error.js'
 
 interface OclifParseLike {
   message: string
@@ -22,7 +22,7 @@ const PROMPT_CANCELLED = new Set(['AbortPromptError', 'CancelPromptError', 'Exit
 export function toDifyError(error: unknown, commandId?: string): DifyError {
   if (error instanceof DifyError) return error
   if (error instanceof Error && PROMPT_CANCELLED.has(error.name)) {
-    return new DifyError('interrupted', 'interrupted', {cause: error})
+    return interruptedError(error)
   }
 
   if (isOclifParseError(error)) {

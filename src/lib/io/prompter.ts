@@ -1,4 +1,4 @@
-import {DifyError} from '../errors/dify-error.js'
+import {interruptedError} from '../errors/dify-error.js'
 
 export interface Choice<T> {
   name: string
@@ -17,7 +17,7 @@ const CANCELLED = new Set(['AbortPromptError', 'CancelPromptError', 'ExitPromptE
 
 function mapCancel(error: unknown): never {
   // Ctrl-C in a prompt surfaces as ExitPromptError; inquirer restores the cursor before throwing.
-  if (error instanceof Error && CANCELLED.has(error.name)) throw new DifyError('interrupted', 'interrupted', {cause: error})
+  if (error instanceof Error && CANCELLED.has(error.name)) throw interruptedError(error)
   throw error
 }
 

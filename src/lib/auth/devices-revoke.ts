@@ -118,7 +118,8 @@ function batchError(report: BatchReport, total: number, single: boolean): DifyEr
   }
 
   const hint = report.stoppedBy?.hint ? `${report.stoppedBy.hint}; then ` : ''
-  if (report.revoked.length === 0 && first) {
+  // Ctrl-C stays an interruption (exit 130) however far the batch got; the message says how far.
+  if ((report.revoked.length === 0 || report.stoppedBy?.code === 'interrupted') && first) {
     return new DifyError(first.code, lines.join('\n'), {cause: first, hint: first.hint, http: first.http})
   }
 
@@ -192,7 +193,8 @@ export async function revokeDevices(options: RevokeDevicesOptions): Promise<Comm
   const others = chosen.filter((session) => session.id !== currentId).map((session) => session.id)
   const revoke = (id: string): Promise<RevokeAnswer> => revokeSessionById(client, id, {now: () => options.clock.now(), signal: options.signal})
   const batch = {clock: options.clock, concurrency: options.concurrency, host, maxWaitS: options.maxWaitS, revoke, signal: options.signal}
-  const report = await revokeBatch({...batch, ids: others, progress: (options.progress ?? (() => silentProgress))(host)})
+  const report: BatchReport =
+    others.length > 0 ? await revokeBatch({...batch, ids: others, progress: (options.progress ?? (() => silentProgress))(host)}) : {failed: [], notAttempted: [], revoked: []}
   if (includesCurrent) {
     if (report.stoppedBy) {
       report.notAttempted.push(currentId!)

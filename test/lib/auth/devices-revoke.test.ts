@@ -264,6 +264,31 @@ describe('auth/devices-revoke', () => {
       expect(error.message).to.include('revoked 0 of 2 session(s)')
     })
 
+    it('Ctrl-C part-way stays an interruption (exit 130) and says how many were revoked', async () => {
+      const rows = Array.from({length: 5}, (_, index) => sessionRow(index))
+      const {options} = setup(rows)
+      const controller = new AbortController()
+      let deletes = 0
+      const client = new FakeSessionsClient(rows, {
+        intercept(request) {
+          if (request.method !== 'DELETE') return undefined
+          deletes += 1
+          if (deletes === 3) {
+            controller.abort(new DifyError('interrupted', 'interrupted'))
+            return new DifyError('interrupted', 'interrupted')
+          }
+
+          return undefined
+        },
+      })
+      const error = await failure(
+        revokeDevices({...options, all: true, concurrency: 1, connect: async () => ({client, context: (await options.connect()).context}), signal: controller.signal}),
+      )
+      expect(error.code).to.equal('interrupted')
+      expect(error.exitCode).to.equal(130)
+      expect(error.message).to.include('revoked 2 of 4 session(s)')
+    })
+
     it('a single target the server no longer knows (404) is no_match', async () => {
       const rows = [labelled(0, 'me'), labelled(1, 'other')]
       const {options} = setup(rows)

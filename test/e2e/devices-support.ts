@@ -91,8 +91,9 @@ const TERMINAL_OWN = new Set(['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES', '
  * whole screen; `close()` ends that tmux server.
  */
 export class TerminalRun {
-  private readonly socket = `difyctl-devices-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'difyctl-pty-'))
+  // The server's socket lives in the run's own directory, so removing that directory leaves nothing behind.
+  private readonly socket = path.join(this.dir, 'tmux.sock')
   private readonly exitFile = path.join(this.dir, 'exit')
 
   constructor(args: readonly string[], state: CliState) {
@@ -151,7 +152,7 @@ export class TerminalRun {
   }
 
   private tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
+    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], {encoding: 'utf8'})
   }
 }
 

@@ -6,7 +6,7 @@ import {expect} from 'chai'
 
 import {type CliState, tempState} from '../support/cli.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {ACCOUNTS, difyctl, OTHER, seed, signIn} from './devices-support.js'
+import {ACCOUNTS, difyctl, OTHER, seed, signIn} from '../support/devices.js'
 
 const SESSION_KEYS = ['client_id', 'created_at', 'device_label', 'expires_at', 'id', 'last_used_at', 'prefix']
 

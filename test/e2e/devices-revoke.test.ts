@@ -4,7 +4,8 @@ import {expect} from 'chai'
 
 import {BIN, type CliState, tempState} from '../support/cli.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {ACCOUNTS, activeIds, difyctl, hostsYaml, ME, OTHER, pipeline, revokedIds, seed, shellQuote, signIn, TerminalRun} from './devices-support.js'
+import {ACCOUNTS, activeIds, difyctl, hostsYaml, ME, OTHER, pipeline, revokedIds, seed, signIn} from '../support/devices.js'
+import {shellQuote, TerminalRun} from '../support/terminal.js'
 
 describe('e2e: auth devices revoke', function () {
   this.timeout(180_000)
@@ -218,7 +219,7 @@ describe('e2e: auth devices revoke', function () {
       await seed(emu, 2, {prefix: 'spare'})
       terminal = new TerminalRun(['auth', 'devices', 'revoke', '--all'], state)
       const screen = await terminal.waitFor(/Revoke 2 session\(s\)\?/)
-      expect(screen).to.include('y/N')
+      expect(screen).to.include('Revoke 2 session(s)? [y/N]')
       expect(screen).to.include('spare 0').and.include('spare 1')
       terminal.type('n', 'Enter')
       const {code, screen: after} = await terminal.finish()

@@ -8,7 +8,7 @@ import {type CliState, tempState} from '../support/cli.js'
 import {startTestEmulator} from '../support/emulator.js'
 import {hostsWith} from '../support/fakes.js'
 import {seedTokens} from '../support/seed.js'
-import {TerminalRun} from './devices-support.js'
+import {TerminalRun} from '../support/terminal.js'
 
 describe('e2e: in a real terminal (tmux)', function () {
   this.timeout(60_000)

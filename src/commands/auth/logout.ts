@@ -1,3 +1,4 @@
+import {revokeOwnSession} from '../../lib/api/sessions.js'
 import {logout} from '../../lib/auth/logout.js'
 import {AuthenticatedCommand} from '../../lib/command/authenticated-command.js'
 import type {CommandResult} from '../../lib/output/format.js'
@@ -22,10 +23,7 @@ The local cleanup always happens: if the server-side revoke fails, or the OS cre
       },
       hosts: await services.hosts(),
       readToken: async () => (await store()).get(ref),
-      async revokeSession(token) {
-        const client = await services.http({baseUrl: context.baseUrl, token})
-        await client.request({authenticated: true, method: 'DELETE', path: 'account/sessions/self'})
-      },
+      revokeSession: async (token) => revokeOwnSession(await services.http({baseUrl: context.baseUrl, token}), services.signal),
       warn: (line) => this.note(line),
     })
   }

@@ -27,7 +27,9 @@ export function inquirerPrompter(stderr: NodeJS.WritableStream = process.stderr)
   return {
     async confirm(message, defaultValue) {
       const {confirm} = await import('@inquirer/prompts')
-      return confirm({default: defaultValue, message}, context).catch(mapCancel)
+      // The reference spells the choice `[y/N]`, as most CLIs do; inquirer's own default is `(y/N)`.
+      const theme = {style: {defaultAnswer: (text: string) => `[${text}]`}}
+      return confirm({default: defaultValue, message, theme}, context).catch(mapCancel)
     },
     async input(message, defaultValue) {
       const {input} = await import('@inquirer/prompts')

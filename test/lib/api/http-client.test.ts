@@ -3,10 +3,10 @@ import {inspect} from 'node:util'
 import {expect} from 'chai'
 
 import {apiUrl, createHttpClient, type HttpClientOptions} from '../../../src/lib/api/http-client.js'
-import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {systemClock} from '../../../src/lib/io/system.js'
 import {type InstantClock, instantClock} from '../../support/instant-clock.js'
 import {type ScriptedHandler, type ScriptedServer, sendJson, startScriptedServer} from '../../support/scripted-server.js'
+import {failure} from '../../support/failure.js'
 
 const UA = 'difyctl/1.2.3 (linux; x64)'
 const TOKEN = 'dfoa_' + 'A'.repeat(43)
@@ -39,16 +39,6 @@ function clientFor(baseUrl: string, overrides: Partial<HttpClientOptions> = {}) 
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected the request to fail')
-}
 
 const ok: ScriptedHandler = (_request, response) => sendJson(response, 200, {ok: true})
 

@@ -14,6 +14,7 @@ import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {sessionRow} from '../../support/fake-sessions.js'
 import {instantClock} from '../../support/instant-clock.js'
 import {type ScriptedHandler, type ScriptedServer, sendJson, startScriptedServer} from '../../support/scripted-server.js'
+import {failure} from '../../support/failure.js'
 
 const TOKEN = 'dfoa_' + 'S'.repeat(43)
 const servers: ScriptedServer[] = []
@@ -33,16 +34,6 @@ function clientFor(server: ScriptedServer) {
   return createHttpClient({baseUrl: server.url, clock, env: {}, random: () => 0.5, retry: {attempts: 2, baseDelayMs: 1}, token: TOKEN, userAgent: 'difyctl/0.1.0 (linux; x64)'})
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected a failure')
-}
 
 /** A paging server over `rows`, like protocol §6.1. */
 function pagingServer(rows: ReturnType<typeof sessionRow>[]): ScriptedHandler {

@@ -6,17 +6,8 @@ import {getContext, type ResolvedContext} from '../../../src/lib/config/registry
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {FakeSessionsClient, sessionRow} from '../../support/fake-sessions.js'
 import {hostsWith, ManualClock, MemoryHosts} from '../../support/fakes.js'
+import {failure} from '../../support/failure.js'
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected a failure')
-}
 
 function caught(run: () => unknown): DifyError {
   try {

@@ -4,6 +4,7 @@ import type {DeviceFlowTransport} from '../../../src/lib/api/device-flow.js'
 import {login, type LoginOptions} from '../../../src/lib/auth/login.js'
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {ManualClock, MemoryHosts, ScriptedPrompter} from '../../support/fakes.js'
+import {failure} from '../../support/failure.js'
 
 type Answer = {status: number; body: unknown} | DifyError
 
@@ -81,16 +82,6 @@ function setup(answers: Answer[], overrides: Partial<LoginOptions> = {}) {
   return {clock, hosts, options, saved, statusLines, told, transport}
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error, String(error)).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected a failure')
-}
 
 describe('auth/login (device flow)', () => {
   it('asks for a code with the documented body, prints the code and URL, polls after each interval, stores the context', async () => {

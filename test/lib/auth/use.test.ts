@@ -3,17 +3,8 @@ import {expect} from 'chai'
 import {useAccount, useHost} from '../../../src/lib/auth/use.js'
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {hostsWith, MemoryHosts, ScriptedPrompter} from '../../support/fakes.js'
+import {failure} from '../../support/failure.js'
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected a failure')
-}
 
 const twoHosts = () =>
   new MemoryHosts(

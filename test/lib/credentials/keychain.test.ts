@@ -5,6 +5,7 @@ import {type KeyringBinding, type KeyringEntry, type KeyringEntryOptions, Keycha
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {systemClock} from '../../../src/lib/io/system.js'
 import {runFixture} from '../config/fixtures/process.js'
+import {failure} from '../../support/failure.js'
 
 const REF = {account: 'ada@example.com', host: 'dify.example.com:8443'}
 
@@ -39,11 +40,6 @@ function fakeBinding(behave: Partial<KeyringEntry> & {construct?: () => void}): 
   return {binding: {AsyncEntry}, created}
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  const error = await promise.then(() => undefined, (error_: unknown) => error_)
-  expect(error, 'expected a DifyError').to.be.instanceOf(DifyError)
-  return error as DifyError
-}
 
 function storeWith(binding: KeyringBinding, timeoutMs?: number): KeychainStore {
   return new KeychainStore({clock: systemClock, loadBinding: async () => binding, timeoutMs})

@@ -4,9 +4,9 @@ import {mkdir, readdir, readFile, stat, unlink, writeFile} from 'node:fs/promise
 import path from 'node:path'
 
 import {SealedFileStore} from '../../../src/lib/credentials/sealed-file.js'
-import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {systemClock} from '../../../src/lib/io/system.js'
 import {runFixture, tempDir} from '../config/fixtures/process.js'
+import {failure} from '../../support/failure.js'
 
 const SAMPLES = [
   {account: 'ada@example.com', host: 'dify.example.com', token: 'dfy_ada_4f9c2e11d7a04b6e9a1c'},
@@ -20,11 +20,6 @@ async function allFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name))
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  const error = await promise.then(() => undefined, (error_: unknown) => error_)
-  expect(error, 'expected a DifyError').to.be.instanceOf(DifyError)
-  return error as DifyError
-}
 
 describe('SealedFileStore', () => {
   let base: string

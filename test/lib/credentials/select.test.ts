@@ -7,6 +7,7 @@ import {createCredentialStores, parseStorageMode, saveTokenForLogin} from '../..
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {systemClock} from '../../../src/lib/io/system.js'
 import {tempDir} from '../config/fixtures/process.js'
+import {failure} from '../../support/failure.js'
 
 const REF = {account: 'ada@example.com', host: 'dify.example.com'}
 
@@ -49,11 +50,6 @@ const untouchable: CredentialStore = {
 
 const locked = () => new KeyringUnavailableError('the keyring is locked', 'unlock it')
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  const error = await promise.then(() => undefined, (error_: unknown) => error_)
-  expect(error, 'expected a DifyError').to.be.instanceOf(DifyError)
-  return error as DifyError
-}
 
 describe('credential selection', () => {
   describe('parseStorageMode', () => {

@@ -74,10 +74,16 @@ function sha256(file: string): Promise<string> {
   })
 }
 
+/**
+ * The project's tools first on PATH: oclif and tsc start with `#!/usr/bin/env node`, and must run on
+ * the project's Node (≥ 22, node_modules/.bin/node), not on an older system one.
+ */
+const TOOLS_ENV: NodeJS.ProcessEnv = {...process.env, PATH: [path.join(ROOT, 'node_modules', '.bin'), process.env.PATH].join(path.delimiter)}
+
 /** Runs a command with inherited output; rejects on a non-zero exit. */
-function run(command: string, args: readonly string[], options: {cwd?: string, env?: NodeJS.ProcessEnv, shell?: boolean} = {}): Promise<void> {
+function run(command: string, args: readonly string[], options: {cwd?: string, env?: NodeJS.ProcessEnv} = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: options.cwd ?? ROOT, env: options.env ?? process.env, shell: options.shell, stdio: ['ignore', 'inherit', 'inherit']})
+    const child = spawn(command, args, {cwd: options.cwd ?? ROOT, env: options.env ?? TOOLS_ENV, stdio: ['ignore', 'inherit', 'inherit']})
     child.once('error', reject)
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))))
   })
@@ -122,7 +128,7 @@ async function stagePackage(work: string): Promise<string> {
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'))
   await run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(pkg, 'build')])
   await run(OCLIF, ['manifest'], {cwd: pkg})
-  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], {cwd: pkg, encoding: 'utf8'}).trim().split('\n').pop()!
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], {cwd: pkg, encoding: 'utf8', env: TOOLS_ENV}).trim().split('\n').pop()!
   return path.join(work, packed)
 }
 
@@ -276,7 +282,7 @@ export async function build(options: Options): Promise<Artifacts> {
     await timed(timings, 'node cache', () => fillNodeCache(options.targets, node))
     const npmTarball = await timed(timings, 'compile and npm pack', () => stagePackage(work))
     const root = stageRoot(work, options.targets)
-    const env = {...process.env, PATH: [shimDir(work), path.join(ROOT, 'node_modules', '.bin'), process.env.PATH].join(path.delimiter)}
+    const env = {...TOOLS_ENV, PATH: [shimDir(work), TOOLS_ENV.PATH].join(path.delimiter)}
     const tarballs = options.tarballs ? await buildTarballs(root, npmTarball, options, env, sha, timings) : (previous?.tarballs ?? [])
     const debs = options.deb ? await buildDebs(root, npmTarball, options, env, sha, timings) : (previous?.debs ?? [])
     timings.total = Math.round((Date.now() - start) / 100) / 10

@@ -12,6 +12,10 @@
  *       return {data: body, human: `${context.email}\n`}
  *     }
  *   }
+ *
+ * A plugin lists difyctl as an optional peer dependency: the running CLI resolves `import 'difyctl'`
+ * to itself (src/lib/plugins/host.ts), so plugins share this very module instance with the core.
+ * examples/plugin-hello is a complete plugin.
  */
 export {AuthenticatedCommand, type ContextClient, ContextCommand} from './command/authenticated-command.js'
 export {DifyCommand} from './command/dify-command.js'

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import type {Artifacts} from '../../scripts/pack/build.js'
 import {readPackageJson, type Target, TARGETS} from '../../scripts/pack/targets.js'
-import {beforePacked, show, tarballFor, tempDir, unpackTarball} from './support.js'
+import {beforePacked, packDir, show, tarballFor, tempDir, unpackTarball} from './support.js'
 
 /** What a binary's header says it runs on, e.g. `linux-x64` (ELF), `darwin-arm64` (Mach-O), `win32-x64` (PE). */
 function binaryTarget(file: string): string {
@@ -102,6 +102,13 @@ describe('packaging: the five standalone tarballs', function () {
     const pinned = readPackageJson().oclif.update?.node?.version ?? ''
     expect(artifacts.node).to.equal(pinned)
     expect(Number(pinned.split('.')[0])).to.be.at.least(22)
+  })
+
+  it('publishes a SHA256SUMS that checks every tarball and .deb', function () {
+    this.timeout(60_000)
+    const sums = readFileSync(path.join(packDir(), 'SHA256SUMS'), 'utf8')
+    expect(sums.trim().split('\n')).to.have.length(artifacts.tarballs.length + artifacts.debs.length)
+    execFileSync('sha256sum', ['--check', '--strict', '--quiet', 'SHA256SUMS'], {cwd: packDir()})
   })
 
   for (const target of TARGETS) {

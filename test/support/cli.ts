@@ -64,7 +64,14 @@ export function cliEnv(overrides: Record<string, string | undefined> = {}): Node
   return env
 }
 
-/** Spawns `bin/run.js` as a real process (the project's Node, from node_modules/.bin). */
+/** Anything shaped like a Dify bearer token (protocol §3): it must never reach a terminal. */
+export const TOKEN_SHAPE = /df(?:oa|oe)_[\w-]{43}/
+
+/**
+ * Spawns `bin/run.js` as a real process (the project's Node, from node_modules/.bin). Every run is
+ * scanned: a token-shaped string on stdout or stderr fails the test that caused it, whatever it
+ * was testing.
+ */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> & {child: ReturnType<typeof spawn>} {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
@@ -91,6 +98,12 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.once('error', reject)
     child.once('close', (code, signal) => {
       clearTimeout(timer)
+      const leak = TOKEN_SHAPE.exec(stdout) ?? TOKEN_SHAPE.exec(stderr)
+      if (leak) {
+        reject(new Error(`difyctl ${args.join(' ')} printed a token (${leak[0].slice(0, 9)}…)`))
+        return
+      }
+
       resolve({code, signal, stderr, stdout})
     })
   })

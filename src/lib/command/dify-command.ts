@@ -1,7 +1,7 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {interruptedError} from '../errors/dify-error.js'
-import {toDifyError} from '../errors/normalize.js'
+import {toDifyError, usageErrorFromParse} from '../errors/normalize.js'
 import {renderHuman, renderJson} from '../errors/render.js'
 import {systemEnv} from '../io/system.js'
 import {type CommandResult, isMachineFormat, type OutputFormat, renderResult} from '../output/format.js'
@@ -58,6 +58,8 @@ export abstract class DifyCommand<T extends typeof Command = typeof Command> ext
       enableJsonFlag: false,
       flags: this.ctor.flags,
       strict: this.ctor.strict,
+    }).catch((error: unknown) => {
+      throw usageErrorFromParse(error, this.id)
     })
     this.flags = flags as DifyFlags<T>
     this.args = args as DifyArgs<T>

@@ -25,18 +25,26 @@ export function toDifyError(error: unknown, commandId?: string): DifyError {
     return interruptedError(error)
   }
 
-  if (isOclifParseError(error)) {
-    const firstLines = error.message
-      .split('\n')
-      .filter((line) => line.trim() !== '' && !/^See more help with/.test(line.trim()))
-      .join('; ')
-    const help = commandId ? `difyctl ${commandId.replaceAll(':', ' ')} --help` : 'difyctl --help'
-    return new DifyError('usage_error', firstLines, {cause: error, hint: `run '${help}' for usage`})
-  }
+  if (isOclifParseError(error)) return usageErrorFromParse(error, commandId)
 
   const message = error instanceof Error ? error.message : String(error)
   return new DifyError('internal_error', `unexpected error: ${message}`, {
     cause: error,
     hint: 'run again with DEBUG=difyctl for the stack trace, and report it',
   })
+}
+
+/**
+ * A failure while oclif parses the command line is a usage error whatever its class: oclif throws
+ * typed parse errors for most problems but a plain CLIError for some ("Flag --email expects a value").
+ */
+export function usageErrorFromParse(error: unknown, commandId?: string): DifyError {
+  if (error instanceof DifyError) return error
+  const text = error instanceof Error ? error.message : String(error)
+  const firstLines = text
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^See more help with/.test(line.trim()))
+    .join('; ')
+  const help = commandId ? `difyctl ${commandId.replaceAll(':', ' ')} --help` : 'difyctl --help'
+  return new DifyError('usage_error', firstLines, {cause: error, hint: `run '${help}' for usage`})
 }

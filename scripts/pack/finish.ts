@@ -6,7 +6,7 @@
  */
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {type Target, TMP} from './targets.js'
@@ -62,13 +62,17 @@ function removeFilesRecursively(dir: string): void {
   }
 }
 
-/** Drops `.bin` links whose package was removed, so no dangling links ship. */
-function pruneBinLinks(nodeModules: string): void {
-  const bin = path.join(nodeModules, '.bin')
-  if (!existsSync(bin)) return
-  for (const name of readdirSync(bin)) {
-    const link = path.join(bin, name)
-    if (lstatSync(link).isSymbolicLink() && !existsSync(link)) rmSync(link)
+/**
+ * Drops every node_modules/.bin: nothing difyctl or npm runs goes through them (npm requires its
+ * own dependencies; plugin installs get their own .bin in the data dir), and they are the bundle's
+ * only symlinks, which Windows' tar cannot always create.
+ */
+function removeBinDirs(dir: string): void {
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    if (!entry.isDirectory()) continue
+    const full = path.join(dir, entry.name)
+    if (entry.name === '.bin' && path.basename(dir) === 'node_modules') rmSync(full, {force: true, recursive: true})
+    else removeBinDirs(full)
   }
 }
 
@@ -83,7 +87,7 @@ export function trimTree(tree: string): void {
   }
 
   removeFilesRecursively(nodeModules)
-  pruneBinLinks(nodeModules)
+  removeBinDirs(nodeModules)
   // oclif copied our lockfile in to run `npm install`; the installed tree does not read it.
   rmSync(path.join(tree, 'package-lock.json'), {force: true})
 }

@@ -145,7 +145,7 @@ describe('packaging: the five standalone tarballs', function () {
         expect(path.basename(simulateKeyringLoad(tree, target))).to.equal(`keyring.${target.keyring}.node`)
       })
 
-      it('is trimmed: no yarn, no type packages, no npm docs, no declaration files or source maps', function () {
+      it('is trimmed: no yarn, no type packages, no npm docs, no declaration files, source maps or .bin links', function () {
         const modules = path.join(tree, 'node_modules')
         for (const gone of ['yarn', '@types', 'undici-types', 'npm/docs', 'npm/man']) {
           expect(existsSync(path.join(modules, gone)), gone).to.equal(false)
@@ -153,6 +153,7 @@ describe('packaging: the five standalone tarballs', function () {
 
         const listing = execFileSync('find', [modules, '-type', 'f', '(', '-name', '*.d.ts', '-o', '-name', '*.map', ')'], {encoding: 'utf8'})
         expect(listing).to.equal('')
+        expect(execFileSync('find', [tree, '-type', 'l'], {encoding: 'utf8'}), 'symlinks').to.equal('')
         // What `difyctl plugins install` needs stays: npm's CLI and its dependencies.
         expect(existsSync(path.join(modules, 'npm', 'bin', 'npm-cli.js'))).to.equal(true)
         expect(existsSync(path.join(modules, 'npm', 'node_modules', '@npmcli', 'arborist'))).to.equal(true)

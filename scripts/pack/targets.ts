@@ -60,12 +60,6 @@ export function gitShortSha(): string {
   return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: ROOT, encoding: 'utf8'}).trim()
 }
 
-/** File name `oclif pack tarballs` gives a target's gzip tarball. */
-export function tarballName(target: Target, version = readPackageJson().version, sha = gitShortSha()): string {
-  const {bin} = readPackageJson().oclif
-  return `${bin}-v${version}-${sha}-${target.platform}-${target.arch}.tar.gz`
-}
-
 export const DIST = path.join(ROOT, 'dist')
 export const TMP = path.join(ROOT, 'tmp')
 

@@ -164,18 +164,26 @@ function commandExists(name: string): boolean {
 }
 
 /**
- * Stand-ins for tools oclif insists on but does not need here:
- * - `sudo`: `oclif pack deb` runs `sudo chown/chgrp`; as root (CI) there is no sudo, and none is needed.
+ * Stand-ins for tools oclif insists on but that are not needed here:
+ * - `sudo`: `oclif pack deb` runs `sudo chown -R root` and `sudo chgrp -R root` on its staging tree.
+ *   The .debs are rebuilt with `dpkg-deb --root-owner-group`, which records root ownership without
+ *   changing any file, so no privilege is needed (CI runs as root without sudo; a developer should
+ *   not be asked for a password). The stand-in accepts those two commands and refuses anything else.
  * - `7z`: oclif probes for it before every win32 target, but only uses it to unpack a Node download,
  *   which the filled cache makes unnecessary. The stand-in answers the probe and refuses real work.
  */
 function shimDir(work: string): string {
   const dir = path.join(work, 'shims')
   mkdirSync(dir, {recursive: true})
-  if (process.getuid?.() === 0 || !commandExists('sudo')) {
-    writeFileSync(path.join(dir, 'sudo'), '#!/bin/sh\n# We already are root: run the command as is.\nexec "$@"\n')
-    chmodSync(path.join(dir, 'sudo'), 0o755)
-  }
+  writeFileSync(path.join(dir, 'sudo'), [
+    '#!/bin/sh',
+    '# Ownership is recorded by dpkg-deb --root-owner-group; see scripts/pack/build.ts.',
+    'case "$1" in chown|chgrp) exit 0 ;; esac',
+    'echo "sudo stand-in: refusing $*" >&2',
+    'exit 1',
+    '',
+  ].join('\n'))
+  chmodSync(path.join(dir, 'sudo'), 0o755)
 
   if (!commandExists('7z')) {
     writeFileSync(path.join(dir, '7z'), '#!/bin/sh\n# Answers oclif\'s presence probe only; the Node cache must already be filled.\n[ "$#" -eq 0 ] && exit 0\necho "7z stand-in: refusing to extract ($*); fill tmp/cache first" >&2\nexit 1\n')

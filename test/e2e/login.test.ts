@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli, tempState, type CliState} from '../support/cli.js'
@@ -216,6 +216,51 @@ describe('e2e: auth login / logout against the emulator', function () {
     expect((await runCli(['auth', 'whoami'], {env: state.env})).code).to.equal(4)
     emulator = await startTestEmulator()
     void url
+  })
+
+  it('fails before the device flow starts when the token could not be kept: nothing is sent, the old sign-in survives', async () => {
+    await loginAs(emulator, state)
+    await emulator.control.clearRequests()
+    const badSetting = await login([], {DIFY_TOKEN_STORAGE: 'flie'})
+    expect(badSetting.code).to.equal(2)
+    expect(badSetting.stderr).to.match(/^usage_error: DIFY_TOKEN_STORAGE must be one of/m)
+    const noKeychain = await login([], {DBUS_SESSION_BUS_ADDRESS: undefined, DIFY_TOKEN_STORAGE: 'keychain'})
+    expect(noKeychain.code).to.equal(1)
+    expect(noKeychain.stderr).to.match(/^keyring_unavailable: /m)
+    expect(await emulator.control.requests()).to.deep.equal([])
+    const list = await runCli(['auth', 'devices', 'list', '--json'], {env: state.env})
+    expect(list.code, 'the previous sign-in still works').to.equal(0)
+
+    writeFileSync(path.join(state.configDir, 'hosts.yml'), 'hosts: [')
+    await emulator.control.clearRequests()
+    const corrupt = await login()
+    expect(corrupt.code).to.equal(1)
+    expect(corrupt.stderr).to.match(/^config_corrupt: /m)
+    expect(await emulator.control.requests()).to.deep.equal([])
+  })
+
+  it('hints are commands that work when pasted: an http host gets --insecure', async () => {
+    await loginAs(emulator, state)
+    const sessions = await emulator.control.sessions()
+    await runCli(['auth', 'devices', 'revoke', sessions[0].id], {env: state.env})
+    const whoami = await runCli(['auth', 'whoami'], {env: state.env})
+    expect(whoami.code).to.equal(4)
+    const hint = /^hint: run '(.*)'$/m.exec(whoami.stderr)![1]
+    expect(hint).to.equal(`difyctl auth login --host ${emulator.url} --insecure`)
+    await emulator.control.patchConfig({auto_decide: {action: 'approve', after_polls: 1}, interval_s: 1})
+    const pasted = await runCli([...hint.split(' ').slice(1), '--no-browser'], {env: state.env})
+    expect(pasted.code, pasted.stderr).to.equal(0)
+  })
+
+  it('a server that changes the case of an account email leaves one context, not a dead twin', async () => {
+    await emulator.control.putAccounts([{email: 'Pat@Example.com', id: '11111111-2222-4333-8444-555555555555', name: 'Pat', workspaces: [{current: true, name: 'W', role: 'owner'}]}])
+    await loginAs(emulator, state, 'Pat@Example.com')
+    await emulator.control.putAccounts([{email: 'pat@example.com', id: '11111111-2222-4333-8444-555555555555', name: 'Pat', workspaces: [{current: true, name: 'W', role: 'owner'}]}])
+    await loginAs(emulator, state, 'pat@example.com')
+    const names = await runCli(['auth', 'list', '-o', 'name'], {env: state.env})
+    expect(names.stdout).to.equal('pat@example.com\n')
+    expect((await runCli(['use', 'account', '--email', 'PAT@example.com'], {env: state.env})).code).to.equal(0)
+    expect((await runCli(['auth', 'devices', 'list'], {env: state.env})).code).to.equal(0)
   })
 
   it('logout when not signed in → exit 4', async () => {

@@ -2,7 +2,10 @@ import {emptyHostsFile, type HostsAccess, type HostsFile} from '../../src/lib/co
 import type {Choice, Prompter} from '../../src/lib/io/prompter.js'
 import type {Clock} from '../../src/lib/io/system.js'
 
-/** hosts.yml in memory; `writes` counts completed updates so tests can assert "nothing written". */
+/**
+ * hosts.yml in memory; `writes` counts updates that changed the file (like HostsStore, which skips
+ * the write when nothing changed), so tests can assert "nothing written".
+ */
 export class MemoryHosts implements HostsAccess {
   writes = 0
   constructor(public file: HostsFile = emptyHostsFile()) {}
@@ -14,8 +17,11 @@ export class MemoryHosts implements HostsAccess {
   async update<T>(mutate: (file: HostsFile) => T | Promise<T>): Promise<T> {
     const draft = structuredClone(this.file)
     const result = await mutate(draft)
-    this.file = draft
-    this.writes++
+    if (JSON.stringify(draft) !== JSON.stringify(this.file)) {
+      this.file = draft
+      this.writes++
+    }
+
     return result
   }
 }

@@ -35,6 +35,7 @@ The token goes to the OS credential store, or, when none is reachable, to an enc
     const stores = await services.credentials()
     return login({
       allowHttp: this.flags.insecure,
+      checkTokenStorage: () => stores.checkBeforeLogin(),
       clock: services.clock,
       host: this.flags.host,
       hostname: services.hostname(),

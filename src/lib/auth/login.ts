@@ -1,7 +1,8 @@
 import {type DeviceCode, type DeviceFlowTransport, type DeviceTokenPayload, pollDeviceToken, requestDeviceCode} from '../api/device-flow.js'
 import {type ParsedHost, parseHostInput} from '../config/host-url.js'
 import type {AccountContext, HostsAccess, TokenStorage, Workspace} from '../config/hosts.js'
-import {getContext, upsertContext} from '../config/registry.js'
+import {getContext, replacedAccountKey, upsertContext} from '../config/registry.js'
+import {loginCommand} from '../context/resolve.js'
 import {DifyError} from '../errors/dify-error.js'
 import type {BrowserOpener} from '../io/browser.js'
 import type {Prompter} from '../io/prompter.js'
@@ -31,6 +32,8 @@ export interface LoginOptions {
   openBrowser: BrowserOpener
   saveToken: TokenSaver
   removeToken: TokenRemover
+  /** Fails when the token could not be stored after approval (bad storage setting, corrupt file). */
+  checkTokenStorage(): Promise<void>
   status: StatusLine
   /** One line for people on stderr. */
   tell(line: string): void
@@ -75,7 +78,8 @@ function formatRemaining(ms: number): string {
  * when the request was sent, so a slow network never makes polls arrive early), +5 s for the rest of
  * the flow after `slow_down`, and never poll once `expires_in` has passed since the code arrived.
  */
-async function waitForApproval(options: LoginOptions, transport: DeviceFlowTransport, code: DeviceCode): Promise<DeviceTokenPayload> {
+async function waitForApproval(options: LoginOptions, transport: DeviceFlowTransport, code: DeviceCode, host: ParsedHost): Promise<DeviceTokenPayload> {
+  const again = `run '${loginCommand(host.baseUrl)}' to try again`
   const {clock, signal, status} = options
   const deadline = clock.now() + code.expiresInS * 1000
   let intervalMs = code.intervalS * 1000
@@ -85,7 +89,7 @@ async function waitForApproval(options: LoginOptions, transport: DeviceFlowTrans
     if (clock.now() + intervalMs > deadline) {
       // Too little time left for another well-spaced poll: let the code run out, then stop.
       await clock.sleep(Math.max(0, deadline - clock.now()), signal)
-      throw new DifyError('expired_token', 'the one-time code expired before it was approved', {hint: "run 'difyctl auth login' again"})
+      throw new DifyError('expired_token', 'the one-time code expired before it was approved', {hint: again})
     }
 
     await clock.sleep(intervalMs, signal)
@@ -108,11 +112,11 @@ async function waitForApproval(options: LoginOptions, transport: DeviceFlowTrans
       }
 
       case 'denied': {
-        throw new DifyError('access_denied', 'the sign-in was denied in the browser', {hint: "run 'difyctl auth login' to try again"})
+        throw new DifyError('access_denied', 'the sign-in was denied in the browser', {hint: again})
       }
 
       case 'expired': {
-        throw new DifyError('expired_token', 'the one-time code expired before it was approved', {hint: "run 'difyctl auth login' again"})
+        throw new DifyError('expired_token', 'the one-time code expired before it was approved', {hint: again})
       }
 
       case 'slow_down': {
@@ -131,6 +135,12 @@ async function waitForApproval(options: LoginOptions, transport: DeviceFlowTrans
 
 function contextFrom(payload: DeviceTokenPayload, storage: TokenStorage): AccountContext {
   const email = payload.subjectType === 'external_sso' ? payload.subjectEmail : payload.account?.email
+  if (email && (email !== singleLine(email) || /\s/.test(email))) {
+    throw new DifyError('bad_response', 'the approved sign-in has an email address with spaces or control characters', {
+      hint: 'difyctl keys sign-ins by email and will not store this one; check the account on the server',
+    })
+  }
+
   if (!email) {
     throw new DifyError('bad_response', 'the approved sign-in has no email address', {
       hint: 'difyctl keys sign-ins by email; ask your administrator to give the account an email',
@@ -158,6 +168,11 @@ function contextFrom(payload: DeviceTokenPayload, storage: TokenStorage): Accoun
  */
 export async function login(options: LoginOptions): Promise<CommandResult<LoginData>> {
   const host = await chooseHost(options)
+  // Everything that could stop us from keeping the token is checked before the device flow starts:
+  // approving a sign-in retires the previous session for this device at once (protocol §4.4), so a
+  // failure afterwards would leave the user with neither the old sign-in nor the new one.
+  await options.hosts.update(() => {})
+  await options.checkTokenStorage()
   const transport = await options.transportFor(host)
   const code = await requestDeviceCode(transport, deviceLabel(options.hostname), options.signal)
   options.tell(`! Copy this one-time code: ${singleLine(code.userCode)}`)
@@ -169,16 +184,22 @@ export async function login(options: LoginOptions): Promise<CommandResult<LoginD
 
   let payload: DeviceTokenPayload
   try {
-    payload = await waitForApproval(options, transport, code)
+    payload = await waitForApproval(options, transport, code, host)
   } finally {
     options.status.stop()
   }
 
   const provisional = contextFrom(payload, 'keychain')
   const ref = {account: provisional.email, host: host.key}
+  // The context this sign-in supersedes (same account, possibly stored under another spelling): its
+  // token is dead now (rotation), so it goes once the new one is safely stored.
   const previous = await options.hosts.read().then(
-    (file) => getContext(file, {email: provisional.email, host: host.key})?.account.tokenStorage ?? null,
-    () => null,
+    (file) => {
+      const key = replacedAccountKey(file.hosts[host.key], provisional)
+      const storage = key === undefined ? null : getContext(file, {email: key, host: host.key})?.account.tokenStorage
+      return key !== undefined && storage ? {ref: {account: key, host: host.key}, storage} : undefined
+    },
+    () => undefined,
   )
   const saved = await options.saveToken(ref, payload.token)
   if (saved.warning) options.tell(saved.warning)
@@ -191,7 +212,9 @@ export async function login(options: LoginOptions): Promise<CommandResult<LoginD
     throw error
   }
 
-  if (previous && previous !== saved.storage) await options.removeToken(ref, previous).catch(() => {})
+  if (previous && (previous.storage !== saved.storage || previous.ref.account !== ref.account)) {
+    await options.removeToken(previous.ref, previous.storage).catch(() => {})
+  }
   const workspaceName = account.workspace ? singleLine(account.workspace.name) : 'none'
   return {
     data: {

@@ -1,10 +1,11 @@
 import {hostKeyOf} from '../config/host-url.js'
 import type {HostsAccess, HostsFile, TokenStorage} from '../config/hosts.js'
-import {firstAccountWithToken} from '../config/registry.js'
+import {findAccountKey, firstAccountWithToken} from '../config/registry.js'
 import {loginHint} from '../context/resolve.js'
 import {DifyError} from '../errors/dify-error.js'
 import type {Prompter} from '../io/prompter.js'
 import type {CommandResult} from '../output/format.js'
+import {shellArg} from '../output/shell.js'
 import {identityLabel} from './whoami.js'
 
 interface Asking {
@@ -28,7 +29,7 @@ function noSignIns(): DifyError {
 
 function knownHostsHint(file: HostsFile): string {
   const known = Object.keys(file.hosts)
-  return `known hosts: ${known.join(', ')}; e.g. 'difyctl use host --domain ${known[0]}'`
+  return `known hosts: ${known.join(', ')}; e.g. 'difyctl use host --domain ${shellArg(known[0])}'`
 }
 
 /** Re-points the active context to another stored host. Local only; asks only in a terminal. */
@@ -83,7 +84,7 @@ export interface UseAccountData {
 
 function knownAccountsHint(host: string, file: HostsFile): string {
   const known = Object.keys(file.hosts[host]?.accounts ?? {})
-  return `known accounts on ${host}: ${known.join(', ')}; e.g. 'difyctl use account --email ${known[0]}'`
+  return `known accounts on ${host}: ${known.join(', ')}; e.g. 'difyctl use account --email ${shellArg(known[0])}'`
 }
 
 /** Switches the active account on the active host among stored sign-ins. */
@@ -113,7 +114,7 @@ export async function useAccount(options: UseAccountOptions): Promise<CommandRes
     throw new DifyError('missing_flag', '--email is required when not running in a terminal', {hint: knownAccountsHint(host, snapshot)})
   }
 
-  const match = Object.keys(entry.accounts).find((address) => address.toLowerCase() === email.toLowerCase())
+  const match = findAccountKey(entry, email)
   if (!match) throw new DifyError('unknown_account', `no stored account ${email} on ${host}`, {hint: knownAccountsHint(host, snapshot)})
   const storage = entry.accounts[match].tokenStorage
   const present = storage ? await options.tokenPresent({account: match, host}, storage) : false

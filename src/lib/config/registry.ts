@@ -56,9 +56,11 @@ export function listContexts(file: HostsFile): ListedContext[] {
   return rows
 }
 
-/** Adds or refreshes a context and makes it active. */
+/** Adds or refreshes a context (replacing the one it supersedes, see replacedAccountKey) and makes it active. */
 export function upsertContext(file: HostsFile, host: string, baseUrl: string, account: AccountContext): void {
   const entry: HostEntry = file.hosts[host] ?? {accounts: {}, baseUrl, currentAccount: null}
+  const replaced = replacedAccountKey(entry, account)
+  if (replaced !== undefined && replaced !== account.email) delete entry.accounts[replaced]
   entry.baseUrl = baseUrl
   entry.accounts[account.email] = account
   entry.currentAccount = account.email
@@ -100,4 +102,28 @@ export function firstAccountWithToken(entry: HostEntry): string | null {
 
 function firstHostWithToken(file: HostsFile): string | null {
   return Object.entries(file.hosts).find(([, entry]) => firstAccountWithToken(entry) !== null)?.[0] ?? null
+}
+
+/**
+ * The stored key for an email on a host: the exact spelling first, else a case-insensitive match
+ * (email domains, and in practice whole addresses, are case-insensitive). Undefined when neither.
+ */
+export function findAccountKey(entry: HostEntry, email: string): string | undefined {
+  if (entry.accounts[email]) return email
+  const folded = email.toLowerCase()
+  return Object.keys(entry.accounts).find((key) => key.toLowerCase() === folded)
+}
+
+/**
+ * The stored context a fresh sign-in replaces: the same account id, or the same email in another
+ * case. A server that changes an account's email (or its case) must not leave a dead twin behind.
+ */
+export function replacedAccountKey(entry: HostEntry | undefined, account: AccountContext): string | undefined {
+  if (!entry) return undefined
+  if (account.accountId) {
+    const sameId = Object.entries(entry.accounts).find(([, stored]) => stored.accountId === account.accountId)
+    if (sameId) return sameId[0]
+  }
+
+  return findAccountKey(entry, account.email)
 }

@@ -1,8 +1,9 @@
 import {hostKeyOf} from '../config/host-url.js'
 import type {HostsFile} from '../config/hosts.js'
-import {activeContext, firstAccountWithToken, getContext, type ResolvedContext} from '../config/registry.js'
+import {activeContext, findAccountKey, firstAccountWithToken, getContext, type ResolvedContext} from '../config/registry.js'
 import {DifyError} from '../errors/dify-error.js'
 import type {Env} from '../io/system.js'
+import {shellArg} from '../output/shell.js'
 
 /**
  * Which context a command runs against: `DIFY_HOST` / `DIFY_ACCOUNT` from the environment override
@@ -15,8 +16,14 @@ export type ContextResolution =
   | {kind: 'failed'; error: DifyError; file?: HostsFile}
   | {kind: 'none'; error: DifyError; file: HostsFile}
 
+/** The sign-in command for a host, complete enough to work when pasted (http hosts need --insecure). */
+export function loginCommand(baseUrl?: string): string {
+  if (!baseUrl) return 'difyctl auth login --host <url>'
+  return `difyctl auth login --host ${shellArg(baseUrl)}${baseUrl.startsWith('http:') ? ' --insecure' : ''}`
+}
+
 export function loginHint(baseUrl?: string): string {
-  return `run 'difyctl auth login --host ${baseUrl ?? '<url>'}'`
+  return `run '${loginCommand(baseUrl)}'`
 }
 
 export function resolveFromFile(file: HostsFile, env: Env): ContextResolution {
@@ -36,7 +43,7 @@ export function resolveFromFile(file: HostsFile, env: Env): ContextResolution {
       }
     }
 
-    const email = accountOverride ?? entry.currentAccount ?? firstAccountWithToken(entry)
+    const email = accountOverride ? (findAccountKey(entry, accountOverride) ?? accountOverride) : (entry.currentAccount ?? firstAccountWithToken(entry))
     const context = email ? getContext(file, {email, host}) : undefined
     if (!context) {
       return {
@@ -72,7 +79,7 @@ function notLoggedIn(file: HostsFile): DifyError {
     const usable = Object.entries(host.accounts).filter(([, account]) => account.tokenStorage)
     if (usable.length > 0) {
       return new DifyError('not_logged_in', `no active account on ${file.currentHost}`, {
-        hint: `run 'difyctl use account --email ${usable[0][0]}', or ${loginHint(host.baseUrl)}`,
+        hint: `run 'difyctl use account --email ${shellArg(usable[0][0])}', or ${loginHint(host.baseUrl)}`,
       })
     }
 

@@ -75,7 +75,16 @@ export interface CredentialStores {
   saveForLogin(ref: CredentialRef, token: string): Promise<SaveResult>
   /** Whether the token is still there; undefined when the store cannot be reached right now. */
   tokenPresent(ref: CredentialRef, storage: TokenStorage): Promise<boolean | undefined>
+  /**
+   * Fails now if a token could not be stored after a sign-in: a bad DIFY_TOKEN_STORAGE, an
+   * unreachable keychain in `keychain` mode, a corrupt sealed file. Checked before the device flow
+   * starts, because the server retires the previous session the moment the new one is approved.
+   */
+  checkBeforeLogin(): Promise<void>
 }
+
+/** A lookup that changes nothing: only whether the store answers matters. */
+const PROBE: CredentialRef = {account: 'probe', host: 'difyctl.invalid'}
 
 export interface CreateCredentialStoresOptions {
   dirs: Dirs
@@ -97,6 +106,19 @@ export function createCredentialStores(options: CreateCredentialStoresOptions): 
     (sealed ??= new SealedFileStore({clock: options.clock, configDir: options.dirs.configDir, dataDir: options.dirs.dataDir}))
   const storeFor = (kind: TokenStorage): CredentialStore => (kind === 'keychain' ? keychainStore() : sealedStore())
   return {
+    async checkBeforeLogin() {
+      const mode = parseStorageMode(options.env)
+      if (mode !== 'file') {
+        try {
+          await keychainStore().get(PROBE)
+          return
+        } catch (error) {
+          if (mode === 'keychain' || !(error instanceof DifyError) || error.code !== 'keyring_unavailable') throw error
+        }
+      }
+
+      await sealedStore().get(PROBE)
+    },
     async saveForLogin(ref, token) {
       const mode = parseStorageMode(options.env)
       return saveTokenForLogin({keychain: keychainStore(), mode, ref, sealed: sealedStore(), token})

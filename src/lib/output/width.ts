@@ -25,8 +25,13 @@ function isZeroWidth(codePoint: number): boolean {
   return (codePoint >= 0x0300 && codePoint <= 0x036f) || codePoint === 0x200b || codePoint === 0x200d || (codePoint >= 0xfe00 && codePoint <= 0xfe0f)
 }
 
+// Printable ASCII only: one cell per character. Most cells (hosts, emails, ids) are, and a table of
+// a thousand rows then costs a regex test per cell instead of a range search per character.
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 /** The number of terminal cells `text` occupies (assumes control characters were stripped). */
 export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length
   let width = 0
   for (const char of text) {
     const codePoint = char.codePointAt(0) ?? 0
@@ -39,4 +44,19 @@ export function displayWidth(text: string): number {
 
 export function padEndToWidth(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)))
+}
+
+/** Cuts `text` to at most `width` cells, marking the cut with an ellipsis. */
+export function truncateToWidth(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text
+  let out = ''
+  let used = 0
+  for (const char of text) {
+    const cells = displayWidth(char)
+    if (used + cells > width - 1) break
+    out += char
+    used += cells
+  }
+
+  return `${out}…`
 }

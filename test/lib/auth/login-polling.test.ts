@@ -24,6 +24,7 @@ function options(emulator: TestEmulator, clock: Clock, answers: string[] = []): 
     openBrowser: async () => ({opened: false}),
     prompter: new ScriptedPrompter(),
     removeToken: async () => {},
+    checkTokenStorage: async () => {},
     saveToken: async () => ({storage: 'sealed-file'}),
     signal: new AbortController().signal,
     status: {notice() {}, start() {}, stop() {}, update() {}},

@@ -60,6 +60,7 @@ function setup(answers: Answer[], overrides: Partial<LoginOptions> = {}) {
   const statusLines: string[] = []
   const options: LoginOptions = {
     allowHttp: false,
+    checkTokenStorage: async () => {},
     clock,
     host: 'https://Dify.Example.COM:443/',
     hostname: 'build-runner-3',
@@ -206,6 +207,26 @@ describe('auth/login (device flow)', () => {
     const {hosts, options} = setup([approved])
     await login({...options, allowHttp: true, host: 'http://127.0.0.1:5001'})
     expect(hosts.file.hosts['127.0.0.1:5001'].baseUrl).to.equal('http://127.0.0.1:5001')
+  })
+
+  it('checks hosts.yml and the token store before asking for a code: a failure there sends nothing', async () => {
+    const unusable = new DifyError('usage_error', 'DIFY_TOKEN_STORAGE must be one of auto, keychain, file (got "flie")')
+    const {hosts, options, transport} = setup([approved], {
+      checkTokenStorage: async () => {
+        throw unusable
+      },
+    })
+    expect(await failure(login(options))).to.equal(unusable)
+    expect(transport.calls).to.deep.equal([])
+    const corrupt = new DifyError('config_corrupt', 'hosts.yml:1: bad')
+    hosts.update = async () => {
+      throw corrupt
+    }
+
+    const second = setup([approved])
+    second.options.hosts.update = hosts.update
+    expect(await failure(login(second.options))).to.equal(corrupt)
+    expect(second.transport.calls).to.deep.equal([])
   })
 
   it('prints why the browser was not opened', async () => {

@@ -18,3 +18,11 @@ describe('output/table', () => {
     expect(out).not.to.include('\u001B')
   })
 })
+
+describe('output/table cell width', () => {
+  it('cuts an overlong cell with an ellipsis so one label cannot widen every row', () => {
+    const out = renderTable(['DEVICE', 'CREATED'], [['x'.repeat(5000), '2026-06-02T09:14:31Z']])
+    const row = out.split('\n')[1]
+    expect(row).to.match(/^x{63}… {2}2026-06-02T09:14:31Z$/)
+  })
+})

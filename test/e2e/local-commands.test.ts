@@ -89,6 +89,16 @@ describe('e2e: local commands (whoami, list, use host, use account)', function (
     expect(JSON.parse(json.stderr).error.code).to.equal('usage_error')
   })
 
+  it('an unknown command or a stray argument is a usage error in the usual format (exit 2), JSON with --json', async () => {
+    const stray = await cli('auth', 'whoami', 'extra')
+    expect(stray.code).to.equal(2)
+    expect(stray.stderr).to.equal(`usage_error: unexpected argument "extra" for 'difyctl auth whoami'\nhint: run 'difyctl auth whoami --help' for usage\n`)
+    const typo = await cli('auth', 'loign', '--json')
+    expect(typo.code).to.equal(2)
+    expect(JSON.parse(typo.stderr).error.hint).to.match(/^did you mean 'difyctl auth login'/)
+    expect((await cli('auth', 'whoami', '-h')).stdout).to.include('USAGE')
+  })
+
   it('F04: an empty hosts.yml means no contexts (exit 0)', async () => {
     mkdirSync(state.configDir, {recursive: true})
     writeFileSync(hostsPath(), '')

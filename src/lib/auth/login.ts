@@ -57,7 +57,7 @@ export function deviceLabel(hostname: string): string {
 async function chooseHost(options: LoginOptions): Promise<ParsedHost> {
   if (options.host !== undefined) return parseHostInput(options.host, {allowHttp: options.allowHttp})
   if (!options.interactive) {
-    throw new DifyError('missing_flag', '--host is required when not running in a terminal', {
+    throw new DifyError('missing_flag', '--host is required when stdin or stderr is not a terminal', {
       hint: "run 'difyctl auth login --host https://dify.example.com'",
     })
   }

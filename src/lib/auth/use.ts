@@ -40,6 +40,7 @@ export async function useHost(options: UseHostOptions): Promise<CommandResult<Us
   let target: string
   if (options.domain !== undefined) {
     target = hostKeyOf(options.domain)
+    if (target === '') throw new DifyError('usage_error', '--domain is empty', {hint: knownHostsHint(snapshot)})
   } else if (options.interactive) {
     target = await options.prompter.select(
       'Switch to which host?',
@@ -47,7 +48,7 @@ export async function useHost(options: UseHostOptions): Promise<CommandResult<Us
       snapshot.currentHost ?? undefined,
     )
   } else {
-    throw new DifyError('missing_flag', '--domain is required when not running in a terminal', {hint: knownHostsHint(snapshot)})
+    throw new DifyError('missing_flag', '--domain is required when stdin or stderr is not a terminal', {hint: knownHostsHint(snapshot)})
   }
 
   // The prompt ran without the lock (a person may take minutes); re-check under it.
@@ -111,7 +112,7 @@ export async function useAccount(options: UseAccountOptions): Promise<CommandRes
       entry.currentAccount ?? undefined,
     )
   } else {
-    throw new DifyError('missing_flag', '--email is required when not running in a terminal', {hint: knownAccountsHint(host, snapshot)})
+    throw new DifyError('missing_flag', '--email is required when stdin or stderr is not a terminal', {hint: knownAccountsHint(host, snapshot)})
   }
 
   const match = findAccountKey(entry, email)

@@ -12,7 +12,8 @@ export interface ParsedHost {
 
 /**
  * Normalises what a user typed for a host: a missing scheme means https, the host is lower-cased,
- * the default port and trailing slashes are dropped, a path prefix is kept. Query and fragment are
+ * the default port and trailing slashes are dropped, a path prefix is kept (without a pasted
+ * `/console/api` or `/openapi/v1` suffix). Query and fragment are
  * refused rather than silently dropped. http needs `allowHttp` (the --insecure flag).
  */
 export function parseHostInput(input: string, options: {allowHttp: boolean}): ParsedHost {
@@ -44,8 +45,10 @@ export function parseHostInput(input: string, options: {allowHttp: boolean}): Pa
     })
   }
 
-  // URL already lower-cases the host and drops a default port.
-  const path = url.pathname.replace(/\/+$/, '')
+  // URL already lower-cases the host and drops a default port. A pasted API path is forgiven: the
+  // OpenAPI lives at <base>/openapi/v1 and the console API at <base>/console/api, so either suffix
+  // names the same base.
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/(?:openapi\/v1|console\/api)$/i, '')
   return {
     baseUrl: `${url.origin}${path}`,
     insecure: url.protocol === 'http:',

@@ -72,7 +72,7 @@ function explain(message: string): {reason: string; hint: string} {
   }
 
   if (/unlock prompt was dismissed|locked/i.test(message)) {
-    return {hint: `unlock your keyring (for example by logging in to the desktop session), ${FALLBACK_HINT}`, reason: 'the keyring is locked'}
+    return {hint: `unlock your keyring (for example by logging in to the desktop session), ${FALLBACK_HINT}`, reason: 'the keyring is locked or not answering'}
   }
 
   if (/no result found/i.test(message)) {

@@ -40,5 +40,5 @@ export function isDifyError(error: unknown): error is DifyError {
 
 /** The one way a Ctrl-C is reported, wherever it lands (a prompt, a wait, a request). */
 export function interruptedError(cause?: unknown): DifyError {
-  return new DifyError('interrupted', 'interrupted (Ctrl-C); nothing was changed', cause === undefined ? {} : {cause})
+  return new DifyError('interrupted', 'interrupted (Ctrl-C)', cause === undefined ? {} : {cause})
 }

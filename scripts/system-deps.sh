@@ -6,8 +6,9 @@
 #   ruby                                    `ruby -c` on the generated Homebrew formula
 #   apt-utils, xz-utils, p7zip-full, nsis   `oclif pack deb|win` and tarball checks
 #   openssl                                 throwaway CAs for the TLS/proxy tests
+#   time                                    /usr/bin/time: peak RSS in `npm run bench`
 set -euo pipefail
-packages=(gnome-keyring libsecret-tools dbus tmux chromium ruby apt-utils xz-utils openssl)
+packages=(gnome-keyring libsecret-tools dbus tmux chromium ruby apt-utils xz-utils openssl time)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

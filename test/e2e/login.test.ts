@@ -194,6 +194,7 @@ describe('e2e: auth login / logout against the emulator', function () {
       const result = await runCli(['auth', 'logout'], {env: state.env})
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stdout).to.equal(`✓ Logged out of ${new URL(emulator.url).host}\n`)
+      expect(result.stderr).to.include(`Active context is now demo@example.com on ${new URL(other.url).host}`)
       const requests = await emulator.control.requests()
       expect(requests.map((entry) => `${entry.method} ${entry.path} ${entry.status}`)).to.deep.equal(['DELETE /openapi/v1/account/sessions/self 200'])
       const sessions = await emulator.control.sessions()

@@ -24,7 +24,7 @@ The local cleanup always happens: if the server-side revoke fails, or the OS cre
       hosts: await services.hosts(),
       readToken: async () => (await store()).get(ref),
       revokeSession: async (token) => revokeOwnSession(await services.http({baseUrl: context.baseUrl, token}), services.signal),
-      warn: (line) => this.note(line),
+      tell: (line) => this.note(line),
     })
   }
 }

@@ -1,6 +1,6 @@
 import type {HostsAccess} from '../config/hosts.js'
 import type {ResolvedContext} from '../config/registry.js'
-import {removeContext} from '../config/registry.js'
+import {activeContext, removeContext} from '../config/registry.js'
 import {DifyError} from '../errors/dify-error.js'
 import type {CommandResult} from '../output/format.js'
 
@@ -12,7 +12,8 @@ export interface LogoutOptions {
   /** `DELETE account/sessions/self` with that token. */
   revokeSession(token: string): Promise<void>
   deleteToken(): Promise<void>
-  warn(line: string): void
+  /** One line for people on stderr: warnings, and which context is active afterwards. */
+  tell(line: string): void
 }
 
 export interface LogoutData {
@@ -36,9 +37,9 @@ export async function logout(options: LogoutOptions): Promise<CommandResult<Logo
   let token: string | null = null
   try {
     token = await options.readToken()
-    if (token === null) options.warn(`warning: no stored token for ${context.email} on ${context.host}; skipped the server-side revoke`)
+    if (token === null) options.tell(`warning: no stored token for ${context.email} on ${context.host}; skipped the server-side revoke`)
   } catch (error) {
-    options.warn(`warning: could not read the token (${reason(error)}); skipped the server-side revoke`)
+    options.tell(`warning: could not read the token (${reason(error)}); skipped the server-side revoke`)
   }
 
   if (token !== null) {
@@ -46,17 +47,22 @@ export async function logout(options: LogoutOptions): Promise<CommandResult<Logo
       await options.revokeSession(token)
       revoked = true
     } catch (error) {
-      options.warn(`warning: could not revoke the session on ${context.host} (${reason(error)}); removing the local sign-in anyway`)
+      options.tell(`warning: could not revoke the session on ${context.host} (${reason(error)}); removing the local sign-in anyway`)
     }
   }
 
   try {
     await options.deleteToken()
   } catch (error) {
-    options.warn(`warning: could not delete the stored token (${reason(error)}); remove it from your credential store by hand`)
+    options.tell(`warning: could not delete the stored token (${reason(error)}); remove it from your credential store by hand`)
   }
 
-  await options.hosts.update((file) => removeContext(file, {email: context.email, host: context.host}))
+  const next = await options.hosts.update((file) => {
+    removeContext(file, {email: context.email, host: context.host})
+    return activeContext(file)
+  })
+  // Another stored sign-in may take over; a script's next command would run against it, so say so.
+  if (next) options.tell(`Active context is now ${next.email} on ${next.host}`)
   return {
     data: {account: context.email, host: context.host, revoked},
     human: `✓ Logged out of ${context.host}\n`,

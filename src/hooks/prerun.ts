@@ -15,7 +15,7 @@ const hook: Hook<'prerun'> = async function (options) {
       import('../lib/command/services.js'),
     ])
     const services = systemServices({signal: new AbortController().signal, version: options.config.version})
-    rememberResolution(options.config, services.hosts().then((hosts) => resolveActiveContext({env: services.env, hosts})))
+    rememberResolution(options.argv, services.hosts().then((hosts) => resolveActiveContext({env: services.env, hosts})))
   } catch {
     // Nothing remembered: the command resolves by itself and reports what went wrong.
   }

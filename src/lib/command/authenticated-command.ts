@@ -1,4 +1,4 @@
-import type {Command} from '@oclif/core'
+import type {Command, Config} from '@oclif/core'
 
 import type {HttpClient} from '../api/http-client.js'
 import type {ResolvedContext} from '../config/registry.js'
@@ -14,11 +14,18 @@ export abstract class ContextCommand<T extends typeof Command = typeof Command> 
   static usesContext = true
 
   private resolution?: Promise<ContextResolution>
+  // The array the prerun hook saw: oclif's parse() later replaces this.argv with a copy.
+  private readonly invocationArgv: readonly string[]
+
+  constructor(argv: string[], config: Config) {
+    super(argv, config)
+    this.invocationArgv = argv
+  }
 
   /** The resolution as data: commands like `auth list` work without an active context. */
   protected contextResolution(): Promise<ContextResolution> {
     this.resolution ??=
-      recalledResolution(this.config) ?? this.services.hosts().then((hosts) => resolveActiveContext({env: this.services.env, hosts}))
+      recalledResolution(this.invocationArgv) ?? this.services.hosts().then((hosts) => resolveActiveContext({env: this.services.env, hosts}))
     return this.resolution
   }
 

@@ -1,5 +1,3 @@
-import type {Interfaces} from '@oclif/core'
-
 import type {HostsAccess} from '../config/hosts.js'
 import {toDifyError} from '../errors/normalize.js'
 import type {Env} from '../io/system.js'
@@ -16,16 +14,18 @@ export async function resolveActiveContext(options: {hosts: HostsAccess; env: En
 }
 
 /**
- * The prerun hook's answer, kept per invocation (keyed by oclif's Config object, which is unique to
- * one run). A command reads it instead of resolving again; a command run without the hook (a test
- * calling `Command.run` directly) resolves by itself.
+ * The prerun hook's answer, kept per invocation and keyed by the argv array that oclif hands both to
+ * the prerun hook and to the command's constructor (a new array for every invocation). oclif's Config
+ * cannot be the key: `Command.run` reloads a copy of it (`Config.load(config)`), so the hook and the
+ * command never hold the same Config object, and the command would read and parse hosts.yml a second
+ * time. A command run without the hook (a test calling `Command.run` directly) resolves by itself.
  */
-const resolutions = new WeakMap<Interfaces.Config, Promise<ContextResolution>>()
+const resolutions = new WeakMap<readonly string[], Promise<ContextResolution>>()
 
-export function rememberResolution(config: Interfaces.Config, resolution: Promise<ContextResolution>): void {
-  resolutions.set(config, resolution)
+export function rememberResolution(argv: readonly string[], resolution: Promise<ContextResolution>): void {
+  resolutions.set(argv, resolution)
 }
 
-export function recalledResolution(config: Interfaces.Config): Promise<ContextResolution> | undefined {
-  return resolutions.get(config)
+export function recalledResolution(argv: readonly string[]): Promise<ContextResolution> | undefined {
+  return resolutions.get(argv)
 }

@@ -12,10 +12,15 @@ if (major < 22) {
     nodeModule.enableCompileCache?.()
   } catch {}
 
+  // @oclif/core checks the Node version on import, loading all of semver (47 modules, ~10 ms) for
+  // a check the lines above already made. Skipped for that one import; a value the user set stays.
+  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
   const [{Config, execute}, {preparePluginHost}] = await Promise.all([
     import('@oclif/core'),
     import('../build/src/lib/plugins/host.js'),
   ])
+  if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   // Before oclif loads any plugin: `import 'difyctl'` in a plugin gets this CLI's own SDK, and a
   // plugin's failing init/prerun hook cannot stop core commands (src/lib/plugins/host.ts).
   preparePluginHost(new URL('..', import.meta.url), Config)

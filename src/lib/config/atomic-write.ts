@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {type FileHandle, open, readdir, rename, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -31,6 +30,8 @@ function tempPrefix(target: string): string {
  * `removeStaleTemps` clears such leftovers under the caller's lock.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  // Loaded here rather than at the top: node:crypto takes ~5 ms to load and readers never write.
+  const {randomBytes} = await import('node:crypto')
   const mode = options.mode ?? 0o600
   const dir = path.dirname(target)
   const temp = path.join(dir, `${tempPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`)

@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {type FileHandle, open, unlink} from 'node:fs/promises'
 import os from 'node:os'
 
@@ -36,6 +35,9 @@ export const DEFAULT_LOCK_STALE_MS = 30_000
  * from run to run), and is stale.
  */
 const heldHere = new Set<string>()
+// node:crypto takes ~5 ms to load, so it is loaded by the first lock taken: commands that only read
+// (auth whoami, auth list) never pay for it.
+let randomBytes: typeof import('node:crypto').randomBytes | undefined
 const FIRST_DELAY_MS = 5
 const MAX_DELAY_MS = 100
 
@@ -96,6 +98,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => T | Promise<T>
     staleMs: options.staleMs ?? DEFAULT_LOCK_STALE_MS,
     timeoutMs: options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   }
+  randomBytes ??= (await import('node:crypto')).randomBytes
   const owner = await acquire(lockPath, settings)
   try {
     return await fn()
@@ -141,7 +144,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<LockOwner>
 }
 
 function newOwner(settings: Settings): LockOwner {
-  return {createdAt: settings.clock.now(), hostname: settings.hostname, pid: settings.pid, token: randomBytes(8).toString('hex')}
+  return {createdAt: settings.clock.now(), hostname: settings.hostname, pid: settings.pid, token: randomBytes!(8).toString('hex')}
 }
 
 /**

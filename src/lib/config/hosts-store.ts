@@ -5,7 +5,9 @@ import type {Clock} from '../io/system.js'
 import {removeStaleTemps, writeFileAtomic} from './atomic-write.js'
 import {ensureDir, ioError} from './dirs.js'
 import {withFileLock} from './file-lock.js'
-import {emptyHostsFile, type HostsFile, parseHostsFile, serializeHostsFile} from './hosts.js'
+import {emptyHostsFile, hostsFileFromData, parseHostsYaml} from './hosts-data.js'
+import {fastLoadHostsYaml} from './hosts-fast-load.js'
+import type {HostsFile} from './hosts.js'
 
 export const HOSTS_FILE_NAME = 'hosts.yml'
 
@@ -39,7 +41,13 @@ export class HostsStore {
    */
   async read(): Promise<HostsFile> {
     const text = await this.readText()
-    return text === undefined ? emptyHostsFile() : parseHostsFile(text, this.path)
+    if (text === undefined) return emptyHostsFile()
+    // A file difyctl wrote takes the fast path; only other files load js-yaml (100 KB of code), so
+    // commands that just read (auth whoami, auth list) never do. Both give the same HostsFile.
+    const fast = fastLoadHostsYaml(text)
+    if (fast) return hostsFileFromData(fast.value, this.path)
+    const {loadHostsYaml} = await import('./hosts-yaml.js')
+    return parseHostsYaml(text, this.path, loadHostsYaml)
   }
 
   /**
@@ -48,6 +56,8 @@ export class HostsStore {
    * written either, so a read that needs the lock does not create or rewrite the file.
    */
   async update<T>(mutate: (file: HostsFile) => T | Promise<T>): Promise<T> {
+    // Writers only: commands that just read never load js-yaml.
+    const {serializeHostsFile} = await import('./hosts-yaml.js')
     await ensureDir(this.options.configDir)
     return withFileLock(
       this.lockPath,

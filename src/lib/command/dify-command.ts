@@ -2,7 +2,6 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {interruptedError} from '../errors/dify-error.js'
 import {toDifyError, usageErrorFromParse} from '../errors/normalize.js'
-import {renderHuman, renderJson} from '../errors/render.js'
 import {systemEnv} from '../io/system.js'
 import {type CommandResult, isMachineFormat, type OutputFormat, renderResult} from '../output/format.js'
 import {formatFromArgv, formatFromFlags, type OutputOption} from './output-mode.js'
@@ -69,7 +68,7 @@ export abstract class DifyCommand<T extends typeof Command = typeof Command> ext
 
   public async run(): Promise<void> {
     const result = await this.execute()
-    if (result) this.services.streams.stdout.write(renderResult(result, this.format))
+    if (result) this.services.streams.stdout.write(await renderResult(result, this.format))
   }
 
   /** The command's work: usually one call into src/lib/auth, returning what to print. */
@@ -90,6 +89,8 @@ export abstract class DifyCommand<T extends typeof Command = typeof Command> ext
     const difyError = toDifyError(error, commandId)
     const format = this.flags ? this.format : formatFromArgv(this.argv)
     const stderr = this.servicesCache?.streams.stderr ?? process.stderr
+    // Loaded on failure only: a command that succeeds never needs the error renderer.
+    const {renderHuman, renderJson} = await import('../errors/render.js')
     stderr.write(isMachineFormat(format) ? renderJson(difyError) : renderHuman(difyError))
     if ((this.servicesCache?.env ?? systemEnv()).DEBUG && error.stack) stderr.write(`${error.stack}\n`)
     throw new Errors.ExitError(difyError.exitCode)

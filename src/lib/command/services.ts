@@ -3,7 +3,6 @@ import os from 'node:os'
 import {type Dirs, resolveDirs} from '../config/dirs.js'
 import type {HostsStore} from '../config/hosts-store.js'
 import type {HttpClient} from '../api/http-client.js'
-import {userAgent} from '../api/user-agent.js'
 import type {CredentialStores} from '../credentials/select.js'
 import {inquirerPrompter, type Prompter} from '../io/prompter.js'
 import {type Clock, type Env, type Streams, systemClock, systemEnv, systemStreams} from '../io/system.js'
@@ -62,7 +61,7 @@ export function systemServices(options: SystemServicesOptions): Services {
     env,
     hostname: () => os.hostname(),
     async http({baseUrl, token}) {
-      const {createHttpClient} = await import('../api/http-client.js')
+      const [{createHttpClient}, {userAgent}] = await Promise.all([import('../api/http-client.js'), import('../api/user-agent.js')])
       return createHttpClient({
         baseUrl,
         clock: systemClock,

@@ -1,5 +1,3 @@
-import yaml from 'js-yaml'
-
 /**
  * The only place that branches on the output format. A command returns a CommandResult; this turns
  * it into the bytes for stdout.
@@ -25,7 +23,8 @@ export function isMachineFormat(format: OutputFormat): boolean {
   return format !== 'human'
 }
 
-export function renderResult(result: CommandResult, format: OutputFormat): string {
+/** Async only for `yaml`: js-yaml (100 KB of code) is loaded for `-o yaml` and nothing else. */
+export async function renderResult(result: CommandResult, format: OutputFormat): Promise<string> {
   switch (format) {
     case 'human': {
       return result.human
@@ -44,6 +43,7 @@ export function renderResult(result: CommandResult, format: OutputFormat): strin
     }
 
     case 'yaml': {
+      const {default: yaml} = await import('js-yaml')
       return yaml.dump(result.data, {lineWidth: -1, noRefs: true, quotingType: '"'})
     }
   }

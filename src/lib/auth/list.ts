@@ -20,12 +20,17 @@ export function listStoredContexts(file: HostsFile): CommandResult<ListData> {
   const rows = listContexts(file)
   // Key order is the documented one (host, account, name, active): people read this JSON too.
   const contexts = rows.map((row) => ({host: row.host, account: row.email, name: row.name, active: row.active}))
-  const human =
-    rows.length === 0
-      ? ''
-      : renderTable(
-          ['HOST', 'ACCOUNT', 'ACTIVE'],
-          rows.map((row) => [row.host, identityLabel(row.email, row.name) + (row.hasToken ? '' : ' [signed out]'), row.active ? '*' : '']),
-        )
-  return {data: {contexts}, human, names: rows.map((row) => row.email)}
+  return {
+    data: {contexts},
+    // Built only when read, i.e. for the human format: `-o json` over a thousand contexts skips the table.
+    get human() {
+      return rows.length === 0
+        ? ''
+        : renderTable(
+            ['HOST', 'ACCOUNT', 'ACTIVE'],
+            rows.map((row) => [row.host, identityLabel(row.email, row.name) + (row.hasToken ? '' : ' [signed out]'), row.active ? '*' : '']),
+          )
+    },
+    names: rows.map((row) => row.email),
+  }
 }

@@ -21,6 +21,14 @@ if (major < 22) {
     import('../build/src/lib/plugins/host.js'),
   ])
   if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+  // A reader that goes away (`difyctl … | head`) is not an error: stop quietly, as Unix tools do,
+  // instead of dying on EPIPE with a warning about an unsettled await.
+  const quietOnClosedPipe = (error) => {
+    if (error?.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  }
+  process.stdout.on('error', quietOnClosedPipe)
+  process.stderr.on('error', quietOnClosedPipe)
   // Before oclif loads any plugin: `import 'difyctl'` in a plugin gets this CLI's own SDK, and a
   // plugin's failing init/prerun hook cannot stop core commands (src/lib/plugins/host.ts).
   preparePluginHost(new URL('..', import.meta.url), Config)

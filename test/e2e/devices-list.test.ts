@@ -146,7 +146,7 @@ describe('e2e: auth devices list', function () {
       env: {DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/difyctl-test-bus', DIFY_TOKEN_STORAGE: undefined},
     })
     expect(result.code, result.stderr).to.equal(1)
-    expect(result.stderr).to.include('keyring_unavailable').and.include('hint:')
+    expect(result.stderr).to.include('keyring_unavailable').and.include('hint:').and.include('DIFY_TOKEN_STORAGE=file difyctl auth login --host ')
     expect(result.stderr).to.not.include('not_logged_in')
     expect(await sessionRequests()).to.deep.equal([])
   })

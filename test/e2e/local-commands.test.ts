@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {HostsStore} from '../../src/lib/config/hosts-store.js'
 import {systemClock} from '../../src/lib/io/system.js'
-import {runCli, tempState, type CliState} from '../support/cli.js'
+import {BIN, runCli, tempState, type CliState} from '../support/cli.js'
 import {hostsWith} from '../support/fakes.js'
 import {seedTokens} from '../support/seed.js'
 
@@ -97,6 +97,22 @@ describe('e2e: local commands (whoami, list, use host, use account)', function (
     expect(typo.code).to.equal(2)
     expect(JSON.parse(typo.stderr).error.hint).to.match(/^did you mean 'difyctl auth login'/)
     expect((await cli('auth', 'whoami', '-h')).stdout).to.include('USAGE')
+  })
+
+  it('-o name strips terminal control sequences from hand-edited or server-supplied names', async () => {
+    await seed()
+    writeFileSync(hostsPath(), readFileSync(hostsPath(), 'utf8').replace('you@acme.com:', '"ev\\e]0;T\\ail\\e[2J@acme.com":'))
+    const names = await cli('auth', 'list', '-o', 'name')
+    expect(names.code, names.stderr).to.equal(0)
+    expect(names.stdout).to.include('evil@acme.com')
+    expect(names.stdout).not.to.match(/[\u0000-\u0008\u001B\u007F]/)
+  })
+
+  it('a reader that closes the pipe early ends the run quietly (exit 0, no warning)', async () => {
+    const {spawnSync} = await import('node:child_process')
+    const run = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" --help | true; echo "exit=\${PIPESTATUS[0]}"`], {encoding: 'utf8'})
+    expect(run.stdout.trim()).to.equal('exit=0')
+    expect(run.stderr).to.equal('')
   })
 
   it('F04: an empty hosts.yml means no contexts (exit 0)', async () => {

@@ -23,7 +23,7 @@ The local cleanup always happens: if the server-side revoke fails, or the OS cre
       },
       hosts: await services.hosts(),
       readToken: async () => (await store()).get(ref),
-      revokeSession: async (token) => revokeOwnSession(await services.http({baseUrl: context.baseUrl, token}), services.signal),
+      revokeSession: async (token) => revokeOwnSession(await services.http({baseUrl: context.baseUrl, quick: true, token}), services.signal),
       tell: (line) => this.note(line),
     })
   }

@@ -3,7 +3,8 @@ import type {Command, Config} from '@oclif/core'
 import type {HttpClient} from '../api/http-client.js'
 import type {ResolvedContext} from '../config/registry.js'
 import {recalledResolution, resolveActiveContext} from '../context/active.js'
-import {type ContextResolution, tokenGone} from '../context/resolve.js'
+import {type ContextResolution, loginCommand, tokenGone} from '../context/resolve.js'
+import {DifyError} from '../errors/dify-error.js'
 import {DifyCommand} from './dify-command.js'
 
 /**
@@ -52,7 +53,23 @@ export abstract class AuthenticatedCommand<T extends typeof Command = typeof Com
     const storage = context.account.tokenStorage
     if (!storage) throw tokenGone(context)
     const stores = await this.services.credentials()
-    const token = await stores.storeFor(storage).get({account: context.email, host: context.host})
+    let token: string | null
+    try {
+      token = await stores.storeFor(storage).get({account: context.email, host: context.host})
+    } catch (error) {
+      // The store is recorded per context, so DIFY_TOKEN_STORAGE alone cannot route around an
+      // unreachable keychain: the way out is a fresh sign-in that stores the token in the file.
+      // Matched by code, not class: the store module is loaded lazily (see services.ts).
+      if ((error as {code?: unknown}).code === 'keyring_unavailable') {
+        throw new DifyError('keyring_unavailable', (error as Error).message, {
+          cause: error,
+          hint: `unlock your keyring and retry, or sign in again storing the token in the sealed file: DIFY_TOKEN_STORAGE=file ${loginCommand(context.baseUrl)}`,
+        })
+      }
+
+      throw error
+    }
+
     if (token === null) throw tokenGone(context)
     return token
   }

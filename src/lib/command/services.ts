@@ -26,8 +26,11 @@ export interface Services {
   readonly signal: AbortSignal
   dirs(): Dirs
   hosts(): Promise<HostsStore>
-  /** An HTTP client for one host; with a token it is bound to that host's origin. */
-  http(options: {baseUrl: string; token?: string}): Promise<HttpClient>
+  /**
+   * An HTTP client for one host; with a token it is bound to that host's origin. `quick` is for
+   * best-effort calls a command must not hang on (logout's revoke): one try, a short timeout.
+   */
+  http(options: {baseUrl: string; token?: string; quick?: boolean}): Promise<HttpClient>
   credentials(): Promise<CredentialStores>
   hostname(): string
 }
@@ -60,7 +63,7 @@ export function systemServices(options: SystemServicesOptions): Services {
     },
     env,
     hostname: () => os.hostname(),
-    async http({baseUrl, token}) {
+    async http({baseUrl, quick, token}) {
       const [{createHttpClient}, {userAgent}] = await Promise.all([import('../api/http-client.js'), import('../api/user-agent.js')])
       return createHttpClient({
         baseUrl,
@@ -70,6 +73,7 @@ export function systemServices(options: SystemServicesOptions): Services {
         signal: options.signal,
         token,
         userAgent: userAgent(options.version, process.platform, process.arch),
+        ...(quick ? {retry: {attempts: 1, baseDelayMs: 0}, timeoutMs: 5000} : {}),
       })
     },
     hosts() {

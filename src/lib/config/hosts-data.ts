@@ -109,7 +109,7 @@ export function hostsFileFromData(raw: unknown, path: string): HostsFile {
     if (error instanceof DifyError) throw error
     throw new DifyError('config_corrupt', `${path}: ${(error as Error).message}`, {
       cause: error,
-      hint: 'fix or move the file aside (difyctl never overwrites it); it is rebuilt by \'difyctl auth login\'',
+      hint: 'fix the file, or move it aside and sign in again (difyctl never overwrites a file it cannot read)',
     })
   }
 }
@@ -134,7 +134,7 @@ export function parseHostsYaml(text: string, path: string, load: (text: string, 
     const reason = (error as {reason?: string}).reason ?? 'not valid YAML'
     throw new DifyError('config_corrupt', `${path}${line ? `:${line}` : ''}: ${reason}`, {
       cause: error,
-      hint: `fix or move the file aside (difyctl never overwrites it); it is rebuilt by 'difyctl auth login'`,
+      hint: 'fix the file, or move it aside and sign in again (difyctl never overwrites a file it cannot read)',
     })
   }
 

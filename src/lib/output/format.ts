@@ -1,3 +1,5 @@
+import {singleLine} from './sanitize.js'
+
 /**
  * The only place that branches on the output format. A command returns a CommandResult; this turns
  * it into the bytes for stdout.
@@ -39,7 +41,8 @@ export async function renderResult(result: CommandResult, format: OutputFormat):
     }
 
     case 'name': {
-      return (result.names ?? []).map((name) => `${name}\n`).join('')
+      // Names come from hosts.yml or a server: one clean line each, like every other text we print.
+      return (result.names ?? []).map((name) => `${singleLine(name)}\n`).join('')
     }
 
     case 'yaml': {

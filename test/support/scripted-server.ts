@@ -65,3 +65,19 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.writeHead(status, {'content-length': Buffer.byteLength(text), 'content-type': 'application/json', ...headers})
   response.end(text)
 }
+
+/**
+ * For a test file: `serve(handler)` starts a scripted server that is closed after each test. Call at
+ * the top level of the file (it registers an afterEach hook).
+ */
+export function scriptedServers(): (handler: ScriptedHandler) => Promise<ScriptedServer> {
+  const servers: ScriptedServer[] = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()))
+  })
+  return async (handler) => {
+    const server = await startScriptedServer(handler)
+    servers.push(server)
+    return server
+  }
+}

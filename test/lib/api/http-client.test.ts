@@ -5,22 +5,13 @@ import {expect} from 'chai'
 import {apiUrl, createHttpClient, type HttpClientOptions} from '../../../src/lib/api/http-client.js'
 import {systemClock} from '../../../src/lib/io/system.js'
 import {type InstantClock, instantClock} from '../../support/instant-clock.js'
-import {type ScriptedHandler, type ScriptedServer, sendJson, startScriptedServer} from '../../support/scripted-server.js'
+import {type ScriptedHandler, scriptedServers, sendJson} from '../../support/scripted-server.js'
 import {failure} from '../../support/failure.js'
 
 const UA = 'difyctl/1.2.3 (linux; x64)'
 const TOKEN = 'dfoa_' + 'A'.repeat(43)
 
-const servers: ScriptedServer[] = []
-async function serve(handler: ScriptedHandler): Promise<ScriptedServer> {
-  const server = await startScriptedServer(handler)
-  servers.push(server)
-  return server
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
+const serve = scriptedServers()
 
 function clientFor(baseUrl: string, overrides: Partial<HttpClientOptions> = {}) {
   const clock = (overrides.clock as InstantClock | undefined) ?? instantClock()
@@ -218,7 +209,6 @@ describe('api/http-client', () => {
       const server = await serve(ok)
       const {url} = server
       await server.close()
-      servers.splice(servers.indexOf(server), 1)
       const {client} = clientFor(url, {retry: {attempts: 1, baseDelayMs: 0}})
       const error = await failure(client.request({method: 'GET', path: '_version'}))
       expect(error.code).to.equal('network_error')

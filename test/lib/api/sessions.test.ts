@@ -13,21 +13,11 @@ import {
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {sessionRow} from '../../support/fake-sessions.js'
 import {instantClock} from '../../support/instant-clock.js'
-import {type ScriptedHandler, type ScriptedServer, sendJson, startScriptedServer} from '../../support/scripted-server.js'
+import {type ScriptedHandler, type ScriptedServer, scriptedServers, sendJson} from '../../support/scripted-server.js'
 import {failure} from '../../support/failure.js'
 
 const TOKEN = 'dfoa_' + 'S'.repeat(43)
-const servers: ScriptedServer[] = []
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedServer> {
-  const server = await startScriptedServer(handler)
-  servers.push(server)
-  return server
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
+const serve = scriptedServers()
 
 function clientFor(server: ScriptedServer) {
   const clock = instantClock()

@@ -34,7 +34,9 @@ if [ -z "${url:-}" ]; then
 fi
 
 difyctl() { ./bin/run.js "$@"; }
-step() { printf '\n\033[1m$ difyctl %s\033[0m\n' "$*"; difyctl "$@"; }
+# Bold command lines on a terminal only (NO_COLOR respected); plain text in logs and pipes.
+if [ -t 1 ] && [ -z "${NO_COLOR+x}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ difyctl %s%s\n' "$bold" "$*" "$plain"; difyctl "$@"; }
 
 echo "Dify emulator running at $url"
 step auth login --host "$url" --insecure --no-browser

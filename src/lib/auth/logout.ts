@@ -54,7 +54,7 @@ export async function logout(options: LogoutOptions): Promise<CommandResult<Logo
   try {
     await options.deleteToken()
   } catch (error) {
-    options.tell(`warning: could not delete the stored token (${reason(error)}); ${context.account.tokenStorage === 'keychain' ? `remove the item "${context.host}/${context.email}" of service "difyctl" from your OS credential store` : 'it stays in the sealed file until the next sign-in or logout there'}`)
+    options.tell(`warning: could not delete the stored token (${reason(error)}); ${context.account.tokenStorage === 'keychain' ? `remove the item "${context.host}/${context.email}" of service "difyctl" from your OS credential store` : 'it stays in the sealed file (credentials.sealed in the config directory) until that file is repaired or removed'}`)
   }
 
   const next = await options.hosts.update((file) => {

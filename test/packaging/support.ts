@@ -7,7 +7,7 @@ import path from 'node:path'
 
 import {type Artifacts, ARTIFACTS_FILE} from '../../scripts/pack/build.js'
 import {ROOT} from '../../scripts/pack/targets.js'
-import type {CliResult} from '../support/cli.js'
+import {type CliResult, collectOutput} from '../support/cli.js'
 
 /**
  * Where the packaging tests find the artefacts. With DIFYCTL_PACK_DIR set (scripts/pack/check.sh
@@ -144,26 +144,7 @@ export function packagedEnv(overrides: Record<string, string | undefined>): Node
 /** Runs a program (a packaged launcher, not `node bin/run.js`) and collects its output. */
 export function runProgram(file: string, args: readonly string[], options: {env: NodeJS.ProcessEnv, timeoutMs?: number, cwd?: string}): Promise<CliResult> {
   const child = spawn(file, args, {cwd: options.cwd ?? tmpdir(), env: options.env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  const timeoutMs = options.timeoutMs ?? 60_000
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${file} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, timeoutMs)
-    child.once('error', reject)
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({code, signal, stderr, stdout})
-    })
-  })
+  return collectOutput(child, `${file} ${args.join(' ')}`, options.timeoutMs ?? 60_000)
 }
 
 /** `result` as a readable block for assertion messages. */

@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -78,34 +78,46 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     env: cliEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-    options.onStderr?.(chunk, stderr)
-  })
   if (options.input === undefined) child.stdin.end()
   else child.stdin.end(options.input)
-  const timeoutMs = options.timeoutMs ?? 30_000
-  const promise = new Promise<CliResult>((resolve, reject) => {
+  const promise = collectOutput(child, `difyctl ${args.join(' ')}`, options.timeoutMs ?? 30_000, options.onStderr)
+  return Object.assign(promise, {child})
+}
+
+/**
+ * Collects a spawned process's output; kills it and fails after `timeoutMs`. A token-shaped string
+ * on stdout or stderr fails the run: every end-to-end test is also a leak scan.
+ */
+export function collectOutput(
+  child: ChildProcess,
+  label: string,
+  timeoutMs: number,
+  onStderr?: (chunk: string, all: string) => void,
+): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+    onStderr?.(chunk, stderr)
+  })
+  return new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`difyctl ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+      reject(new Error(`${label} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
     }, timeoutMs)
     child.once('error', reject)
     child.once('close', (code, signal) => {
       clearTimeout(timer)
       const leak = TOKEN_SHAPE.exec(stdout) ?? TOKEN_SHAPE.exec(stderr)
       if (leak) {
-        reject(new Error(`difyctl ${args.join(' ')} printed a token (${leak[0].slice(0, 9)}…)`))
+        reject(new Error(`${label} printed a token (${leak[0].slice(0, 9)}…)`))
         return
       }
 
       resolve({code, signal, stderr, stdout})
     })
   })
-  return Object.assign(promise, {child})
 }

@@ -13,3 +13,15 @@ export async function failure(promise: Promise<unknown>): Promise<DifyError> {
 
   throw new Error('expected a failure, but it succeeded')
 }
+
+/** The same for code that must throw synchronously. */
+export function thrown(run: () => unknown): DifyError {
+  try {
+    run()
+  } catch (error) {
+    expect(error, String(error)).to.be.instanceOf(DifyError)
+    return error as DifyError
+  }
+
+  throw new Error('expected a failure, but it succeeded')
+}

@@ -6,6 +6,7 @@ import {getContext} from '../../../src/lib/config/registry.js'
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {FakeSessionsClient, sessionRow} from '../../support/fake-sessions.js'
 import {hostsWith} from '../../support/fakes.js'
+import {thrown} from '../../support/failure.js'
 
 function contextWithToken(tokenId: string | null): ResolvedContext {
   const file = hostsWith([{email: 'you@company.com', host: 'dify.example.com'}])
@@ -14,16 +15,6 @@ function contextWithToken(tokenId: string | null): ResolvedContext {
   return context
 }
 
-function caught(run: () => unknown): DifyError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected a failure')
-}
 
 describe('auth/devices-list', () => {
   describe('resolvePaging', () => {
@@ -41,13 +32,13 @@ describe('auth/devices-list', () => {
 
     it('rejects a limit out of 1..200 or not an integer as invalid_flag (exit 2), naming its source', () => {
       for (const raw of ['0', '201', 'abc', '', '1.5', '-3', '1e2', '99999999999999999999']) {
-        const error = caught(() => resolvePaging({limit: raw}, {}))
+        const error = thrown(() => resolvePaging({limit: raw}, {}))
         expect(error.code, raw).to.equal('invalid_flag')
         expect(error.exitCode).to.equal(2)
         expect(error.message).to.include('--limit').and.include('1 to 200').and.include(`"${raw}"`)
       }
 
-      const fromEnv = caught(() => resolvePaging({}, {DIFY_LIMIT: '500'}))
+      const fromEnv = thrown(() => resolvePaging({}, {DIFY_LIMIT: '500'}))
       expect(fromEnv.message).to.include('DIFY_LIMIT')
       expect(fromEnv.exitCode).to.equal(2)
       // A good flag makes a bad DIFY_LIMIT irrelevant: the flag wins.
@@ -56,7 +47,7 @@ describe('auth/devices-list', () => {
 
     it('rejects a page below 1 or not an integer', () => {
       for (const raw of ['0', '-1', 'two', '']) {
-        const error = caught(() => resolvePaging({page: raw}, {}))
+        const error = thrown(() => resolvePaging({page: raw}, {}))
         expect(error.code, raw).to.equal('invalid_flag')
         expect(error.message).to.include('--page')
       }

@@ -6,19 +6,9 @@ import {getContext, type ResolvedContext} from '../../../src/lib/config/registry
 import {DifyError} from '../../../src/lib/errors/dify-error.js'
 import {FakeSessionsClient, sessionRow} from '../../support/fake-sessions.js'
 import {hostsWith, ManualClock, MemoryHosts} from '../../support/fakes.js'
-import {failure} from '../../support/failure.js'
+import {failure, thrown} from '../../support/failure.js'
 
 
-function caught(run: () => unknown): DifyError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).to.be.instanceOf(DifyError)
-    return error as DifyError
-  }
-
-  throw new Error('expected a failure')
-}
 
 const HOST = 'dify.example.com'
 const EMAIL = 'you@company.com'
@@ -88,7 +78,7 @@ describe('auth/devices-revoke', () => {
     })
 
     it('an ambiguous substring fails with ambiguous_target (exit 2), listing each candidate with label and id', () => {
-      const error = caught(() => matchSession(sessions, 'runner'))
+      const error = thrown(() => matchSession(sessions, 'runner'))
       expect(error.code).to.equal('ambiguous_target')
       expect(error.exitCode).to.equal(2)
       expect(error.message).to.include('"runner" matches 2 sessions')
@@ -100,11 +90,11 @@ describe('auth/devices-revoke', () => {
 
     it('two sessions with the same exact label (different clients) are ambiguous too', () => {
       const twins = [labelled(0, 'laptop'), {...labelled(1, 'laptop'), client_id: 'other'}]
-      expect(caught(() => matchSession(twins, 'laptop')).code).to.equal('ambiguous_target')
+      expect(thrown(() => matchSession(twins, 'laptop')).code).to.equal('ambiguous_target')
     })
 
     it('no match fails with no_match and the documented message', () => {
-      const error = caught(() => matchSession(sessions, 'nothing-like-it'))
+      const error = thrown(() => matchSession(sessions, 'nothing-like-it'))
       expect(error.code).to.equal('no_match')
       expect(error.exitCode).to.equal(2)
       expect(error.message).to.equal('no session matches "nothing-like-it"')
@@ -113,9 +103,9 @@ describe('auth/devices-revoke', () => {
 
   describe('checkRevokeArguments', () => {
     it('needs a target or --all, and not both (exit 2)', () => {
-      expect(caught(() => checkRevokeArguments(undefined, false)).exitCode).to.equal(2)
-      expect(caught(() => checkRevokeArguments('  ', false)).exitCode).to.equal(2)
-      expect(caught(() => checkRevokeArguments('x', true)).exitCode).to.equal(2)
+      expect(thrown(() => checkRevokeArguments(undefined, false)).exitCode).to.equal(2)
+      expect(thrown(() => checkRevokeArguments('  ', false)).exitCode).to.equal(2)
+      expect(thrown(() => checkRevokeArguments('x', true)).exitCode).to.equal(2)
       checkRevokeArguments('x', false)
       checkRevokeArguments(undefined, true)
     })

@@ -17,14 +17,9 @@ export interface FaultSpec {
   action?: 'reset'
 }
 
-export interface Fault extends Required<Pick<FaultSpec, 'count' | 'route' | 'skip'>> {
+/** A FaultSpec as armed: its defaults filled in, plus an id and a counter. */
+export interface Fault extends Omit<FaultSpec, 'count' | 'route' | 'skip'>, Required<Pick<FaultSpec, 'count' | 'route' | 'skip'>> {
   id: number
-  status?: number
-  body?: unknown
-  content_type?: string
-  headers?: Record<string, string>
-  delay_ms?: number
-  action?: 'reset'
   /** Requests this fault has answered so far. */
   fired: number
 }
